@@ -1,0 +1,31 @@
+"""Hidden checks, one module per notebook: ``NOTEBOOK`` (its name) and ``CHECKS``
+(test-cell grade_id → list of ``course.checking.FunctionCheck``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from course.checking import FunctionCheck
+
+
+@lru_cache(maxsize=None)
+def registry() -> dict[str, dict[str, list[FunctionCheck]]]:
+    table: dict[str, dict[str, list[FunctionCheck]]] = {}
+    for day in ("day1",):
+        package = importlib.import_module(f"{__name__}.{day}")
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if module.NOTEBOOK in table:
+                raise RuntimeError(f"two check modules for notebook {module.NOTEBOOK}")
+            table[module.NOTEBOOK] = module.CHECKS
+    return table
+
+
+def checks_for(notebook: str, grade_id: str) -> list[FunctionCheck]:
+    try:
+        return registry()[notebook][grade_id]
+    except KeyError:
+        raise KeyError(f"no hidden check for {notebook}/{grade_id}") from None

@@ -1,0 +1,70 @@
+"""The nbgrader configuration of the course, in one place.
+
+``nbgrader_config.py`` at the repository root calls ``configure`` so the plain ``nbgrader``
+command behaves like the course's own tools, which call it too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+SOLUTION_STUB = "# ここに解答を書いてください\nraise NotImplementedError()"
+TEXT_STUB = "ここに解答を書いてください。"
+ASSIGNMENTS = ("day1",)
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def ensure_tools_on_path() -> None:
+    """nbgrader runs ``alembic`` from PATH: make the running environment's scripts visible."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
+def configure(c: Config, root: Path | None = None) -> Config:
+    ensure_tools_on_path()
+    root = Path(root) if root else repo_root()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = "genba-dl"
+    c.CourseDirectory.source_directory = "source"
+    c.CourseDirectory.release_directory = "release"
+    c.CourseDirectory.submitted_directory = "submitted"
+    c.CourseDirectory.autograded_directory = "autograded"
+    c.CourseDirectory.feedback_directory = "feedback"
+    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+    c.ClearSolutions.code_stub = {"python": SOLUTION_STUB}
+    c.ClearSolutions.text_stub = TEXT_STUB
+    c.ClearSolutions.enforce_metadata = True
+    # Grading: kernels never run inside nbgrader. The sandboxed executor (autograder.execute)
+    # decides every verdict beforehand; ApplyVerdicts writes them into the notebook.
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "nbgrader.preprocessors.OverwriteCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    c.Autograde.autograde_preprocessors = [
+        "autograder.nbgrader_bridge.ApplyVerdicts",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    c.Autograde.create_student = True
+    c.OverwriteCells.add_missing_cells = True
+    # Feedback never shows hidden test code.
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.ClearHiddenTests",
+        "nbgrader.preprocessors.GetGrades",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
+    c.ClearHiddenTests.enforce_metadata = False
+    return c

@@ -1,0 +1,284 @@
+"""Check definitions and the one judge that both the visible self-checks and the hidden
+grader use.
+
+A check is declarative: a function name, a table of input cases, and how to obtain the
+expected value (given directly, or computed by a reference implementation on the trusted
+side). ``judge`` compares a probe report (plain data, see ``course.probe``) with the
+expectations in the order type → shape → dtype → value and returns a verdict with a
+Japanese message that names the input, expected vs got, the maximum error and the likely
+mistake.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from . import probe
+
+NOT_SET = object()
+
+
+@dataclass
+class Case:
+    """One input of a check. ``label`` is the Japanese description shown in messages."""
+
+    label: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    expected: Any = NOT_SET  # given directly (visible checks) or computed by a reference
+    forbid_warnings: bool = False  # e.g. overflow at extreme inputs
+
+
+@dataclass
+class Mistake:
+    """A typical wrong implementation and the hint shown when a result matches it."""
+
+    hint: str
+    implementation: Callable
+
+
+@dataclass
+class FunctionCheck:
+    function: str
+    cases: Sequence[Case]
+    reference: Optional[Callable] = None
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    dtype: Optional[str] = None  # "float", "int", "bool", "number" or None (no requirement)
+    returns: str = "auto"  # "auto": like the expected value; "array": np.ndarray required
+    check_inputs_unchanged: bool = True
+    mistakes: Sequence[Mistake] = ()
+    must_be_own: bool = True  # the function must be defined in the notebook
+
+    def expected_for(self, case: Case):
+        if case.expected is not NOT_SET:
+            return case.expected
+        if self.reference is None:
+            raise ValueError(f"case {case.label!r} of {self.function} has no expected value")
+        return self.reference(*_copy_args(case.args), **_copy_args(case.kwargs))
+
+    def request(self) -> dict:
+        """The probe request: the function name and the encoded inputs (no expectations)."""
+        return {
+            "function": self.function,
+            "calls": [
+                {"args": [probe.encode_value(a) for a in c.args],
+                 "kwargs": {k: probe.encode_value(v) for k, v in c.kwargs.items()}}
+                for c in self.cases
+            ],
+        }
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    message: str
+
+
+def _copy_args(args):
+    if isinstance(args, dict):
+        return {k: _copy_value(v) for k, v in args.items()}
+    return tuple(_copy_value(a) for a in args)
+
+
+def _copy_value(v):
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if isinstance(v, dict):
+        return {k: _copy_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_copy_value(x) for x in v)
+    return v
+
+
+def summarize(value, limit: int = 12) -> str:
+    """A short, readable rendering of a value for messages."""
+    if isinstance(value, np.ndarray):
+        body = np.array2string(value, precision=6, threshold=limit, edgeitems=3, separator=", ")
+        return f"{body}  (shape={value.shape}, dtype={value.dtype})"
+    if isinstance(value, np.generic):
+        return f"{value!r}  (型 {type(value).__name__})"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k!r}: {summarize(v, 4)}" for k, v in list(value.items())[:6])
+        return "{" + inner + "}"
+    if isinstance(value, (list, tuple)) and len(value) > 0 and not all(isinstance(v, (int, float)) for v in value):
+        return "(" + ", ".join(summarize(v, 4) for v in value[:6]) + ")"
+    return f"{value!r}  (型 {type(value).__name__})"
+
+
+def describe_inputs(case: Case) -> str:
+    parts = [summarize(a, 8) for a in case.args]
+    parts += [f"{k}={summarize(v, 8)}" for k, v in case.kwargs.items()]
+    return ", ".join(parts)
+
+
+_DTYPE_KINDS = {"float": "f", "int": "iu", "bool": "b", "number": "iuf"}
+_DTYPE_NAMES = {"float": "浮動小数点数 (float)", "int": "整数 (int)", "bool": "真偽値 (bool)",
+                "number": "数値 (int または float。bool は不可)"}
+
+
+def _is_scalar_like(v) -> bool:
+    return isinstance(v, (int, float, bool, np.generic)) or (isinstance(v, np.ndarray) and v.ndim == 0)
+
+
+def _dtype_kind_of(v) -> str:
+    if isinstance(v, bool):
+        return "b"
+    if isinstance(v, int):
+        return "i"
+    if isinstance(v, float):
+        return "f"
+    return np.asarray(v).dtype.kind
+
+
+def _values_close(expected, got, rtol, atol):
+    """(ok, max_abs_error, position) for numeric values of equal shape."""
+    e = np.asarray(expected, dtype=np.float64)
+    try:
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False, math.inf, None
+    if e.shape != g.shape:
+        return False, math.inf, None
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=False)
+        both_nan = np.isnan(e) & np.isnan(g)
+        both_inf = np.isinf(e) & (e == g)
+        ok_mask = close | both_nan | both_inf
+        err = np.abs(g - e)
+    err = np.where(ok_mask, 0.0, np.where(np.isnan(err), np.inf, err))
+    if ok_mask.all():
+        return True, float(np.max(np.abs(np.nan_to_num(g - e, nan=0.0, posinf=0.0, neginf=0.0)), initial=0.0)), None
+    flat = int(np.argmax(err))
+    position = np.unravel_index(flat, e.shape) if e.shape else ()
+    return False, float(err.flat[flat]), position
+
+
+def compare(expected, got, *, rtol: float, atol: float, dtype: Optional[str], returns: str,
+            got_cls: str = "") -> Optional[str]:
+    """Compare one value; None when it matches, otherwise the Japanese reason."""
+    if isinstance(expected, (tuple, list)) and not _is_scalar_like(got):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"{len(expected)} 個の値の組（タプル）を返す必要があります。実際: {summarize(got)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            reason = compare(e, g, rtol=rtol, atol=atol, dtype=dtype, returns="auto")
+            if reason:
+                return f"{i + 1} 番目の値: {reason}"
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"辞書 (dict) を返す必要があります。実際: {summarize(got)}"
+        missing = [k for k in expected if k not in got]
+        if missing:
+            return f"辞書にキー {missing} がありません。"
+        for k in expected:
+            reason = compare(expected[k], got[k], rtol=rtol, atol=atol, dtype=dtype, returns="auto")
+            if reason:
+                return f"キー {k!r}: {reason}"
+        return None
+
+    want_array = returns == "array" or (returns == "auto" and isinstance(expected, np.ndarray) and expected.ndim > 0)
+    # 1. type
+    if want_array:
+        if got_cls and got_cls != "numpy.ndarray":
+            return f"numpy の配列 (np.ndarray) を返す必要があります。実際の型: {got_cls}"
+        if not isinstance(got, np.ndarray):
+            return f"numpy の配列 (np.ndarray) を返す必要があります。実際: {summarize(got)}"
+    else:
+        if not (_is_scalar_like(got) or isinstance(got, np.ndarray)):
+            return f"数値を返す必要があります。実際: {summarize(got)}"
+    # 2. shape
+    exp_shape = np.shape(expected)
+    got_shape = np.shape(got)
+    if exp_shape != got_shape:
+        return f"形状 (shape) が違います。期待: {exp_shape}、実際: {got_shape}"
+    # 3. dtype
+    if dtype is not None:
+        kind = _dtype_kind_of(got)
+        if kind not in _DTYPE_KINDS[dtype]:
+            return (f"要素の型が違います。期待: {_DTYPE_NAMES[dtype]}、"
+                    f"実際: {np.asarray(got).dtype if not isinstance(got, (int, float, bool)) else type(got).__name__}")
+    # 4. value
+    ok, max_err, position = _values_close(expected, got, rtol, atol)
+    if ok:
+        return None
+    where = f"（位置 {tuple(int(p) for p in position)}）" if position not in (None, ()) else ""
+    return (f"値が違います。\n    期待: {summarize(expected)}\n    実際: {summarize(got)}\n"
+            f"    最大誤差: {max_err:.3g}{where}（許容: rtol={rtol:g}, atol={atol:g}）")
+
+
+def _matches(fn, case: Case, got, check: FunctionCheck) -> bool:
+    try:
+        with np.errstate(all="ignore"):
+            value = fn(*_copy_args(case.args), **_copy_args(case.kwargs))
+    except Exception:
+        return False
+    return compare(value, got, rtol=check.rtol, atol=check.atol, dtype=None, returns="auto") is None
+
+
+def _looks_own(info: dict) -> bool:
+    return info.get("module") == "__main__"
+
+
+def judge(check: FunctionCheck, report: Optional[dict]) -> Verdict:
+    """Decide pass/fail from a probe report (data only) and the check's expectations."""
+    name = check.function
+    if not report or report.get("function") != name:
+        return Verdict(False, f"{name} の結果を受け取れませんでした（セルが実行されなかったか、カーネルが停止しました）。")
+    info = report.get("callable") or {}
+    if not info.get("exists"):
+        return Verdict(False, f"関数 {name} が定義されていません。解答セルを実行して {name} を定義してください。")
+    if not info.get("callable"):
+        return Verdict(False, f"{name} が関数になっていません（型: {info.get('type')}）。")
+    if check.must_be_own and not _looks_own(info):
+        return Verdict(False, (f"{name} はノートブックの中で自分で実装してください。"
+                               f"ライブラリの関数をそのまま使うことはできません（由来: {info.get('module')}）。"))
+    results = report.get("results") or []
+    if len(results) != len(check.cases):
+        return Verdict(False, f"{name} の結果の数が合いません（期待 {len(check.cases)}、受信 {len(results)}）。")
+    for case, result in zip(check.cases, results):
+        header = f"{name}: 「{case.label}」で不合格です。\n  入力: {describe_inputs(case)}\n"
+        if not result.get("ok"):
+            error = result.get("error", "不明なエラー")
+            hint = ""
+            if error.startswith("NotImplementedError"):
+                hint = "\n  ヒント: まだ解答が書かれていません（raise NotImplementedError() を消して実装してください）。"
+            return Verdict(False, f"{header}  エラーが発生しました: {error}{hint}")
+        try:
+            got = probe.decode_value(result["value"])
+        except Exception as exc:  # malformed report → fail
+            return Verdict(False, f"{header}  戻り値を読み取れませんでした（{exc}）。")
+        got_cls = result["value"].get("cls", "")
+        if result["value"].get("kind") == "other":
+            return Verdict(False, f"{header}  戻り値の型 {got_cls} は使えません（{result['value'].get('repr')}）。")
+        expected = check.expected_for(case)
+        reason = compare(expected, got, rtol=check.rtol, atol=check.atol, dtype=check.dtype,
+                         returns=check.returns, got_cls=got_cls if isinstance(got, np.ndarray) else "")
+        if reason:
+            hints = [m.hint for m in check.mistakes if _matches(m.implementation, case, got, check)]
+            text = f"{header}  {reason}"
+            if hints:
+                text += "\n  考えられる原因: " + hints[0]
+            return Verdict(False, text)
+        if case.forbid_warnings and result.get("warnings"):
+            return Verdict(False, (f"{header}  計算中に警告が出ました: {result['warnings'][0]}\n"
+                                   f"  ヒント: 大きな値でもオーバーフローしない計算方法にしてください。"))
+        if check.check_inputs_unchanged:
+            after = [probe.decode_value(a) for a in result.get("args_after", [])]
+            for i, (before, now) in enumerate(zip(case.args, after)):
+                if isinstance(before, np.ndarray) and (not isinstance(now, np.ndarray) or now.shape != before.shape
+                                                       or not np.array_equal(now, before, equal_nan=True)):
+                    return Verdict(False, f"{header}  {i + 1} 番目の引数（入力配列）が書き換えられています。入力は変更しないでください。")
+    return Verdict(True, f"{name}: {len(check.cases)} 件のチェックすべてに合格しました。")
+
+
+def run_in_process(check: FunctionCheck, namespace: dict) -> Verdict:
+    """Probe and judge in the current process (visible self-checks, instructor runs)."""
+    import json
+
+    report = json.loads(probe.report_to_json(probe.run_calls(namespace, check.request())))
+    return judge(check, report)
