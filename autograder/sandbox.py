@@ -154,6 +154,10 @@ def main(argv: list[str]) -> int:
     cmd = argv[split + 1:]
     uid = cfg.get("uid") if os.geteuid() == 0 else None
     cfg["uid"] = uid
+    if uid is not None:
+        for path in cfg.get("chown", []):  # e.g. the kernel's connection file
+            if os.path.exists(path):
+                os.chown(path, uid, uid)
     isolated = False
     if cfg.get("namespaces", True):
         try:

@@ -25,7 +25,7 @@ MAX_ITEMS = 1000
 
 def _npy(array):
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(array), allow_pickle=False)
+    np.lib.format.write_array(buf, np.asarray(array, order="C"), allow_pickle=False)  # keeps 0-d shape
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 

@@ -1,0 +1,241 @@
+"""Execute one notebook in a sandboxed kernel, cell by cell, under time and output limits.
+
+The kernel is started through ``autograder.sandbox`` (namespaces, private file system view,
+unprivileged uid, resource limits) and talks to us over IPC sockets in its scratch
+directory (the kernel has no network at all). A per-cell timeout, a wall limit for the
+whole notebook and an output cap bound what a submission can cost; when any of them trips,
+the kernel and every process it started are killed and the remaining cells stay
+unexecuted (their checks then score zero, with the status shown in the feedback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from jupyter_client.kernelspec import KernelSpec
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from .nbgrader_setup import repo_root
+
+SLOT_UID_BASE = 61000
+
+PASS_ENV = ("PATH", "LANG", "LC_ALL", "COURSE_MNIST_DIR", "COURSE_HOUSING_DIR",
+            "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+@dataclass
+class Limits:
+    cell_timeout: float = 30.0  # seconds per cell
+    notebook_timeout: float = 180.0  # wall seconds for the whole notebook
+    startup_timeout: float = 60.0
+    memory_bytes: int = 3 * 1024 ** 3
+    cpu_seconds: int = 300
+    processes: int = 256
+    file_bytes: int = 64 * 1024 ** 2
+    open_files: int = 512
+    output_bytes: int = 4 * 1024 ** 2  # total outputs kept from one notebook
+
+
+@dataclass
+class Execution:
+    notebook: object
+    status: str = "ok"  # ok | timeout | wall | dead | output | startup
+    detail: str = ""
+    stopped_at: int | None = None  # index of the cell where execution stopped
+    isolation: str = ""
+    seconds: float = 0.0
+    stderr: str = ""
+
+
+class OutputCappedClient(NotebookClient):
+    """A NotebookClient that keeps at most ``limit`` bytes of outputs for the whole notebook."""
+
+    def __init__(self, *args, output_limit: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.output_limit = output_limit
+        self.output_used = 0
+        self.output_exceeded = False
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        self.output_used += size
+        if self.output_used > self.output_limit:
+            self.output_exceeded = True  # the caller stops the kernel after this cell
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def sandbox_available() -> bool:
+    return sys.platform.startswith("linux")
+
+
+def _sandbox_config(scratch: Path, slot: int, limits: Limits, hide: list[str], connection_file: Path) -> dict:
+    env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
+    env.update({
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch / "tmp"),
+        "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"),
+        "IPYTHONDIR": str(scratch / ".ipython"),
+        "JUPYTER_RUNTIME_DIR": str(scratch / ".runtime"),
+        "XDG_CACHE_HOME": str(scratch / ".cache"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "LANG": env.get("LANG", "C.UTF-8"),
+    })
+    import course
+
+    keep = {str(Path(course.__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix}
+    for var in ("COURSE_MNIST_DIR", "COURSE_HOUSING_DIR"):
+        if os.environ.get(var):
+            keep.add(str(Path(os.environ[var]).resolve()))
+    return {
+        "uid": SLOT_UID_BASE + slot,
+        "scratch": str(scratch),
+        "hide": hide,
+        "keep_readonly": sorted(keep),
+        "limits": {
+            "memory_bytes": limits.memory_bytes,
+            "cpu_seconds": limits.cpu_seconds,
+            "processes": limits.processes,
+            "file_bytes": limits.file_bytes,
+            "open_files": limits.open_files,
+        },
+        "env": env,
+        "chown": [str(connection_file)],
+    }
+
+
+def prepare_scratch(scratch: Path, uid: int | None) -> None:
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    for sub in ("", "tmp", ".config/matplotlib", ".ipython", ".runtime", ".cache"):
+        (scratch / sub).mkdir(parents=True, exist_ok=True)
+    os.chmod(scratch, 0o700)
+    if uid is not None:
+        for dirpath, dirnames, filenames in os.walk(scratch):
+            os.chown(dirpath, uid, uid)
+
+
+def kill_uid(uid: int) -> None:
+    """Kill every process running as ``uid`` (a forked helper drops to it and signals -1)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
+                 hide: list[str] | None = None) -> Execution:
+    """Execute ``nb`` (modified in place) in a sandboxed kernel; never raises for student faults."""
+    limits = limits or Limits()
+    root = os.geteuid() == 0
+    uid = SLOT_UID_BASE + slot if root else None
+    scratch = work / f"slot{slot}"
+    prepare_scratch(scratch, uid)
+    control = work / f"control{slot}"
+    control.mkdir(parents=True, exist_ok=True)
+    os.chmod(control, 0o700)
+    connection_file = scratch / "kernel.json"
+    hide = hide if hide is not None else [str(repo_root()), str(work)]
+    cfg = _sandbox_config(scratch, slot, limits, hide, connection_file)
+    cfg_path = control / "sandbox.json"
+    cfg_path.write_text(json.dumps(cfg))
+
+    km = AsyncKernelManager(transport="ipc", ip=str(scratch / "ipc"), connection_file=str(connection_file))
+    km._kernel_spec = KernelSpec(
+        argv=[sys.executable, "-m", "autograder.sandbox", str(cfg_path), "--",
+              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        display_name="sandboxed python3", language="python",
+    )
+    km.shutdown_wait_time = 1.0
+    client = OutputCappedClient(
+        nb, km=km, timeout=limits.cell_timeout, startup_timeout=limits.startup_timeout,
+        allow_errors=True, interrupt_on_timeout=False, record_timing=False, allow_stdin=False,
+        output_limit=limits.output_bytes, kernel_name="python3",
+    )
+    result = Execution(notebook=nb)
+    started = time.monotonic()
+    deadline = started + limits.notebook_timeout
+    stderr_path = control / "kernel.stderr"
+    try:
+        with open(stderr_path, "wb") as stderr_file:
+            try:
+                client.km = km
+                client.start_new_kernel(stdout=stderr_file, stderr=stderr_file, cwd=str(scratch))
+                client.start_new_kernel_client()
+            except Exception as exc:  # kernel could not start (sandbox refused, bad env)
+                result.status, result.detail = "startup", f"{type(exc).__name__}: {exc}"
+                return result
+            try:
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        result.status, result.stopped_at = "wall", index
+                        break
+                    client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
+                    try:
+                        client.execute_cell(cell, index)
+                    except CellTimeoutError:
+                        over_wall = time.monotonic() >= deadline - 0.5
+                        result.status, result.stopped_at = ("wall" if over_wall else "timeout"), index
+                        break
+                    except DeadKernelError:
+                        result.status, result.stopped_at = "dead", index
+                        break
+                    except RuntimeError as exc:  # channel errors after the kernel vanished
+                        result.status, result.stopped_at, result.detail = "dead", index, str(exc)
+                        break
+                    if client.output_exceeded:
+                        result.status, result.stopped_at = "output", index
+                        break
+                    if not run_sync(km.is_alive)():
+                        result.status, result.stopped_at = "dead", index + 1
+                        break
+            finally:
+                try:
+                    client.kc.stop_channels()
+                except Exception:
+                    pass
+                try:
+                    run_sync(km.shutdown_kernel)(now=True)
+                except Exception:
+                    pass
+    finally:
+        if uid is not None:
+            kill_uid(uid)
+        result.seconds = time.monotonic() - started
+        try:
+            result.stderr = stderr_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            pass
+        result.isolation = _isolation_level(result.stderr, root)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return result
+
+
+def _isolation_level(stderr: str, root: bool) -> str:
+    if "namespaces unavailable" in stderr:
+        return "limits-only"
+    return "namespaces+uid" if root else "user-namespace"

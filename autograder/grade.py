@@ -1,0 +1,265 @@
+"""Grade a class: ``course-grade day1 --submissions DIR``.
+
+DIR holds one folder per student (the folder name is the student id) with the notebooks
+they submitted (``X_trainee.ipynb`` or ``X.ipynb``). Steps:
+
+1. intake: map file names to notebooks, report unknown or duplicated files;
+2. execute every (student, notebook) in a sandboxed kernel, in parallel on all cores, and
+   decide the verdicts in this process; each result is saved as it completes, so an
+   interrupted run loses nothing already graded;
+3. nbgrader (one process, no kernels, sequential gradebook writes): autograde, feedback, CSV;
+4. print the score table and the per-check summary.
+
+``--students`` / ``--notebooks`` re-grade a part; the others keep their saved results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from tqdm import tqdm
+
+from .build import generate_student_versions, nbgrader_api
+from .execute import Limits
+from .intake import notebook_name_for, suggest_name
+from .nbgrader_bridge import result_path
+from .nbgrader_setup import configure, repo_root
+from .notebook_cells import TRAINEE_SUFFIX, is_graded_notebook, read_notebook, write_notebook
+
+
+@dataclass
+class Task:
+    student: str
+    notebook: str
+    path: Path
+
+
+def graded_notebooks(root: Path, day: str) -> dict[str, object]:
+    return {p.stem: nb for p in sorted((root / "source" / day).glob("*.ipynb"))
+            if is_graded_notebook(nb := read_notebook(p))}
+
+
+def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
+                  notebooks: set[str] | None) -> tuple[list[Task], dict[str, list[str]]]:
+    """Tasks to grade and, per student, notes about files that were not taken."""
+    tasks, notes = [], defaultdict(list)
+    for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
+        student = folder.name
+        if students and student not in students:
+            continue
+        chosen: dict[str, Path] = {}
+        for path in sorted(folder.rglob("*.ipynb")):
+            if ".ipynb_checkpoints" in path.parts:
+                continue
+            name = notebook_name_for(path.name, known)
+            if name is None:
+                notes[student].append(suggest_name(path.name, known))
+                continue
+            if name in chosen:
+                keep = chosen[name] if chosen[name].stem.endswith(TRAINEE_SUFFIX) else path
+                other = path if keep is chosen[name] else chosen[name]
+                notes[student].append(f"{name} のファイルが複数あります（{keep.name} と {other.name}）。{keep.name} を採点しました。")
+                chosen[name] = keep
+                continue
+            chosen[name] = path
+        for name, path in sorted(chosen.items()):
+            if notebooks and name not in notebooks:
+                continue
+            tasks.append(Task(student, name, path))
+    return tasks, notes
+
+
+_slot = None
+
+
+def _init_worker(slots) -> None:
+    global _slot
+    _slot = slots.get()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _grade_task(task: Task, root: str, day: str, work: str, limits: Limits) -> tuple[Task, dict]:
+    from .grading import grade_file
+
+    source = read_notebook(Path(root) / "source" / day / f"{task.notebook}.ipynb")
+    try:
+        result = grade_file(task.path, task.notebook, source, work=Path(work), slot=_slot, limits=limits)
+    except Exception as exc:  # a grader bug must not stop the batch; the student sees a neutral note
+        result = {"notebook": task.notebook, "file": task.path.name, "status": "grader-error",
+                  "notes": [f"採点中に採点システム側のエラーが発生しました（{type(exc).__name__}）。担当者に連絡してください。"],
+                  "verdicts": [], "outputs": {}, "normalized": None, "detail": repr(exc)}
+    if result.get("normalized") is not None:
+        result["normalized"] = nbformat.writes(result["normalized"])
+    return task, result
+
+
+def _save(root: Path, day: str, task: Task, result: dict, source_nb) -> None:
+    normalized = result.pop("normalized", None)
+    target = root / "submitted" / task.student / day / f"{task.notebook}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if normalized is not None:
+        target.write_text(normalized, encoding="utf-8")
+    else:  # unreadable file: grade the empty instructor copy so the feedback can explain
+        write_notebook(source_nb, target)
+    path = result_path(root, task.student, task.notebook)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limits, sources: dict) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="course-grade-"))
+    os.chmod(work, 0o711)
+    done = {}
+    try:
+        if jobs <= 1:
+            global _slot
+            _slot = 0
+            for task in tqdm(tasks, desc="採点", unit="nb"):
+                task, result = _grade_task(task, str(root), day, str(work), limits)
+                _save(root, day, task, result, sources[task.notebook])
+                done[(task.student, task.notebook)] = result
+        else:
+            ctx = multiprocessing.get_context("forkserver")
+            slots = ctx.Manager().Queue()
+            for i in range(jobs):
+                slots.put(i)
+            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(slots,)) as pool:
+                futures = [pool.submit(_grade_task, t, str(root), day, str(work), limits) for t in tasks]
+                for future in tqdm(as_completed(futures), total=len(futures), desc="採点", unit="nb"):
+                    task, result = future.result()
+                    _save(root, day, task, result, sources[task.notebook])
+                    done[(task.student, task.notebook)] = result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return done
+
+
+def record_with_nbgrader(root: Path, day: str, students: list[str]) -> dict[str, str]:
+    """Autograde (no execution) and generate feedback for ``students``; returns errors by student."""
+    generate_student_versions(root / "source" / day, day, course_root=root)
+    from traitlets.config import Config
+
+    config = configure(Config(), root)
+    config.ApplyVerdicts.course_root = str(root)
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    errors = {}
+    for student in tqdm(students, desc="nbgrader", unit="人"):
+        out = api.autograde(day, student, force=True, create=True)
+        if not out["success"]:
+            errors[student] = out.get("error") or out.get("log", "")
+            continue
+        fb = api.generate_feedback(day, student, force=True)
+        if not fb["success"]:
+            errors[student] = fb.get("error") or fb.get("log", "")
+    return errors
+
+
+def export_csv(root: Path, target: Path) -> None:
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "genba-dl") as gb:
+        CsvExportPlugin(to=str(target)).export(gb)
+
+
+def score_table(root: Path, day: str) -> dict[str, dict[str, tuple[float, float]]]:
+    from nbgrader.api import Gradebook
+
+    table: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", "genba-dl") as gb:
+        for nb in gb.find_assignment(day).notebooks:
+            for sub in nb.submissions:
+                table[sub.student.id][nb.name] = (sub.score, sub.max_score)
+    return table
+
+
+def summary_lines(root: Path, students: list[str], notebooks: list[str]) -> list[str]:
+    passes, totals, failures = Counter(), Counter(), Counter()
+    for student in students:
+        for notebook in notebooks:
+            try:
+                result = json.loads(result_path(root, student, notebook).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            for v in result.get("verdicts", []):
+                key = f"{notebook}/{v['grade_id']}"
+                totals[key] += 1
+                passes[key] += bool(v["passed"])
+                if not v["passed"]:
+                    failures[(key, v["message"].splitlines()[0][:120])] += 1
+    lines = ["チェックごとの合格率:"]
+    lines += [f"  {key:45s} {passes[key]:3d}/{totals[key]:3d}" for key in sorted(totals)]
+    lines.append("よくある不合格の理由:")
+    lines += [f"  {n:3d}× {key}: {msg}" for (key, msg), n in failures.most_common(10)]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("day")
+    parser.add_argument("--submissions", type=Path, required=True, help="folder with one folder per student")
+    parser.add_argument("--root", type=Path, default=None, help="nbgrader course directory (default: the repository)")
+    parser.add_argument("--students", default="", help="comma-separated student ids to (re-)grade")
+    parser.add_argument("--notebooks", default="", help="comma-separated notebook names to (re-)grade")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout)
+    parser.add_argument("--notebook-timeout", type=float, default=Limits.notebook_timeout)
+    parser.add_argument("--csv", type=Path, default=None, help="grades CSV (default: ROOT/grades.csv)")
+    args = parser.parse_args(argv)
+    root = (args.root or repo_root()).resolve()
+    if not args.submissions.is_dir():
+        print(f"提出フォルダがありません: {args.submissions}", file=sys.stderr)
+        return 2
+    sources = graded_notebooks(root, args.day)
+    students = set(filter(None, args.students.split(","))) or None
+    notebooks = set(filter(None, args.notebooks.split(","))) or None
+    tasks, notes = collect_tasks(args.submissions.resolve(), set(sources), students, notebooks)
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout)
+    started = time.monotonic()
+    execute_all(tasks, root, args.day, args.jobs, limits, sources)
+    graded_students = sorted({t.student for t in tasks} | set(notes))
+    for student, items in notes.items():
+        log = root / "grading" / "intake" / f"{student}.txt"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("\n".join(items) + "\n", encoding="utf-8")
+        for item in items:
+            print(f"[{student}] {item}")
+    errors = record_with_nbgrader(root, args.day, graded_students)
+    for student, error in errors.items():
+        print(f"[{student}] nbgrader で記録できませんでした: {error}", file=sys.stderr)
+    csv_path = args.csv or root / "grades.csv"
+    export_csv(root, csv_path)
+    table = score_table(root, args.day)
+    names = sorted(sources)
+    print("\n学生ごとの得点:")
+    for student in graded_students:
+        row = table.get(student, {})
+        cells = [f"{n}: {row[n][0]:g}/{row[n][1]:g}" for n in names if n in row]
+        print(f"  {student}: " + ", ".join(cells))
+    print()
+    print("\n".join(summary_lines(root, graded_students, names)))
+    elapsed = time.monotonic() - started
+    print(f"\n{len(tasks)} ノートブックを {elapsed:.1f} 秒で採点しました（{args.jobs} 並列）。")
+    print(f"成績 CSV: {csv_path}\nフィードバック: {root / 'feedback'}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

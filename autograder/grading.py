@@ -1,0 +1,82 @@
+"""Grade one submitted notebook: intake, sandboxed execution, verdicts decided here.
+
+The result is plain JSON-able data (verdict per test cell, the status of the run, notes about
+the file, the sanitized outputs of the other cells) that the nbgrader stage turns into
+scores and feedback.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+from .checks import registry
+from .execute import Limits, run_notebook
+from .intake import SubmissionError, normalize, read_submission
+from .notebook_cells import grade_id, is_test_cell
+from .probes import STATUS_TEXT, decide, instrument
+
+KEEP_MIME = ("text/plain", "image/png")
+MAX_TEXT = 20_000
+MAX_IMAGE = 1_000_000
+
+
+def sanitize_outputs(outputs) -> list[dict]:
+    """Keep what feedback can show safely: text (truncated) and PNG images; never HTML/JS."""
+    kept = []
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "stream":
+            kept.append({"output_type": "stream", "name": out.get("name", "stdout"),
+                         "text": str(out.get("text", ""))[:MAX_TEXT]})
+        elif kind == "error":
+            kept.append({"output_type": "error", "ename": str(out.get("ename", ""))[:200],
+                         "evalue": str(out.get("evalue", ""))[:MAX_TEXT],
+                         "traceback": [str(t)[:MAX_TEXT] for t in out.get("traceback", [])[-20:]]})
+        elif kind in ("display_data", "execute_result"):
+            data = {}
+            for mime in KEEP_MIME:
+                value = out.get("data", {}).get(mime)
+                if isinstance(value, str) and len(value) <= (MAX_IMAGE if mime == "image/png" else MAX_TEXT):
+                    data[mime] = value
+            if data:
+                kept.append({"output_type": "display_data", "data": data, "metadata": {}})
+    return kept
+
+
+def failed_everywhere(source_nb, message: str) -> list[dict]:
+    return [{"grade_id": grade_id(c), "passed": False, "message": message}
+            for c in source_nb.cells if is_test_cell(c)]
+
+
+def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 0,
+               limits: Limits | None = None) -> dict:
+    """Grade ``path`` as notebook ``notebook`` (the stem, e.g. ``1_4_softmax``)."""
+    started = time.monotonic()
+    result = {"notebook": notebook, "file": path.name, "status": "ok", "notes": [], "verdicts": [],
+              "outputs": {}, "isolation": "", "seconds": 0.0}
+    try:
+        submitted = read_submission(path)
+    except (SubmissionError, OSError) as exc:
+        message = str(exc) if isinstance(exc, SubmissionError) else f"ファイルを読めません: {exc}"
+        result.update(status="unreadable", notes=[message], verdicts=failed_everywhere(source_nb, message),
+                      normalized=None)
+        return result
+    normalized = normalize(submitted, source_nb)
+    result["notes"] = normalized.notes
+    result["normalized"] = normalized.notebook
+    run_nb = copy.deepcopy(normalized.notebook)
+    probes = instrument(run_nb, registry()[notebook])
+    execution = run_notebook(run_nb, work=work, slot=slot, limits=limits)
+    result.update(status=execution.status, isolation=execution.isolation)
+    if execution.status != "ok":
+        result["notes"].append(STATUS_TEXT[execution.status] + (f"（{execution.detail}）" if execution.detail else ""))
+    result["verdicts"] = [v.to_json() for v in decide(run_nb, probes, execution.status, execution.stopped_at)]
+    probe_cells = {p.index for p in probes}
+    result["outputs"] = {
+        cell.id: sanitize_outputs(cell.get("outputs", []))
+        for i, cell in enumerate(run_nb.cells) if cell.cell_type == "code" and i not in probe_cells
+    }
+    result["seconds"] = round(time.monotonic() - started, 3)
+    return result

@@ -1,0 +1,145 @@
+"""Take submitted notebook files in: read them defensively and rebuild them on the instructor's copy.
+
+A submission is untrusted bytes. ``read_submission`` turns it into a notebook or a clear
+Japanese reason why not (not UTF-8, not JSON, not nbformat 4, ...). ``normalize`` rebuilds
+it on the instructor's source notebook so that nothing a student did to the structure can
+confuse grading: answer cells are taken from the student (matched by nbgrader grade_id;
+the first copy wins when duplicated), every other nbgrader cell (prose, locked demo code,
+test cells) comes from the instructor, whatever the student did to its source, metadata or
+id; cells the student added are kept, in place, as plain cells.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .notebook_cells import TRAINEE_SUFFIX, grade_id, is_answer_cell
+
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+
+
+class SubmissionError(Exception):
+    """The file cannot be graded; the message (Japanese) goes to the student's feedback."""
+
+
+@dataclass
+class Normalized:
+    notebook: object
+    notes: list[str] = field(default_factory=list)
+
+
+def notebook_name_for(filename: str, known: set[str]) -> str | None:
+    """Map a submitted file name to the notebook it is: ``X_trainee.ipynb`` or ``X.ipynb``."""
+    if not filename.endswith(".ipynb"):
+        return None
+    stem = filename[: -len(".ipynb")]
+    if stem.endswith(TRAINEE_SUFFIX) and stem[: -len(TRAINEE_SUFFIX)] in known:
+        return stem[: -len(TRAINEE_SUFFIX)]
+    return stem if stem in known else None
+
+
+def suggest_name(filename: str, known: set[str]) -> str:
+    """A 'rename to …' hint for a file whose name matches no notebook."""
+    import difflib
+
+    stem = Path(filename).stem.replace(" ", "_")
+    candidates = sorted(known) + [k + TRAINEE_SUFFIX for k in known]
+    close = difflib.get_close_matches(stem, candidates, n=1, cutoff=0.5)
+    if close:
+        return f"ファイル名 {filename} はどの課題とも一致しません。{close[0]}.ipynb に名前を変えて提出してください。"
+    return (f"ファイル名 {filename} はどの課題とも一致しません。配布されたファイル名（例: "
+            f"{sorted(known)[0]}{TRAINEE_SUFFIX}.ipynb）のまま提出してください。")
+
+
+def read_submission(path: Path):
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise SubmissionError(f"ファイルが大きすぎます（{size} バイト、上限 {MAX_NOTEBOOK_BYTES} バイト）。"
+                              "出力をすべて消去（Clear All Outputs）してから提出してください。")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SubmissionError(f"ファイルが UTF-8 ではありません（{exc.start} バイト目）。"
+                              "Jupyter で開いて保存し直してから提出してください。") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SubmissionError(f"ファイルが壊れています（JSON として読めません: {exc.lineno} 行 {exc.colno} 列）。"
+                              "Jupyter で開けるか確かめ、保存し直してから提出してください。") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise SubmissionError("ノートブックの形式ではありません（cells がありません）。")
+    major = data.get("nbformat")
+    if major != 4:
+        raise SubmissionError(f"ノートブックの形式のバージョンが {major} です。JupyterLab / Notebook 7 で保存し直してください（nbformat 4 が必要です）。")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several types for broken structure
+        raise SubmissionError(f"ノートブックの構造が壊れています（{type(exc).__name__}）。") from None
+    for cell in nb.cells:
+        if not isinstance(cell.get("source", ""), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise SubmissionError("ノートブックのセルの形式が壊れています。")
+    return nb
+
+
+def _plain_copy(cell):
+    cell = copy.deepcopy(cell)
+    cell.metadata = {}
+    if cell.cell_type == "code":
+        cell.outputs = []
+        cell.execution_count = None
+    cell.pop("attachments", None)
+    return cell
+
+
+def normalize(submitted, source) -> Normalized:
+    """Rebuild ``submitted`` on the instructor's ``source`` notebook (see module docstring)."""
+    source_ids = {grade_id(c): c for c in source.cells if grade_id(c)}
+    notes: list[str] = []
+    answers: dict[str, str] = {}
+    extras: dict[str | None, list] = {}
+    anchor: str | None = None
+    seen: set[str] = set()
+    for cell in submitted.cells:
+        gid = grade_id(cell)
+        if gid in source_ids:
+            if gid in seen:
+                notes.append(f"セル {gid} が重複していたため、最初のものだけを使いました。")
+                continue
+            seen.add(gid)
+            anchor = gid
+            if is_answer_cell(source_ids[gid]):
+                if cell.cell_type != "code":
+                    notes.append(f"解答セル {gid} がコードセルではなくなっていたため、中身をコードとして扱いました。")
+                answers[gid] = cell.source
+            continue
+        if gid is not None:
+            notes.append(f"不明なセル {gid} は通常のセルとして扱いました。")
+        extras.setdefault(anchor, []).append(_plain_copy(cell))
+    out = copy.deepcopy(source)
+    cells = [_plain_copy(c) for c in extras.get(None, [])]
+    for cell in out.cells:
+        gid = grade_id(cell)
+        if gid and is_answer_cell(cell):
+            if gid in answers:
+                cell.source = answers[gid]
+            else:
+                notes.append(f"解答セル {gid} が見つかりませんでした（未解答として扱います）。")
+                cell.source = ""
+        elif gid and gid not in seen:
+            notes.append(f"セル {gid} が削除されていたため、元に戻しました。")
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cells.append(cell)
+        if gid:
+            cells.extend(extras.get(gid, []))
+    out.cells = cells
+    for i, cell in enumerate(out.cells):
+        cell.id = f"cell-{i:03d}" if not grade_id(cell) else grade_id(cell)
+    return Normalized(out, notes)
