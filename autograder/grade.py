@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -160,7 +161,16 @@ def record_with_nbgrader(root: Path, day: str, students: list[str]) -> dict[str,
 
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     errors = {}
+    # nbgrader's gradebook code triggers harmless SQLAlchemy autoflush warnings
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     for student in tqdm(students, desc="nbgrader", unit="人"):
+        if not any((root / "submitted" / student / day).glob("*.ipynb")):
+            # nothing gradable (e.g. only misnamed files): listed with zero, notes in grading/intake
+            from nbgrader.api import Gradebook
+
+            with Gradebook(config.CourseDirectory.db_url, "genba-dl") as gb:
+                gb.update_or_create_student(student)
+            continue
         out = api.autograde(day, student, force=True, create=True)
         if not out["success"]:
             errors[student] = out.get("error") or out.get("log", "")
@@ -190,6 +200,15 @@ def score_table(root: Path, day: str) -> dict[str, dict[str, tuple[float, float]
     return table
 
 
+def reason_line(message: str) -> str:
+    """The line of a verdict message that says why (not the header or the input)."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    for line in lines[1:]:
+        if not line.startswith("入力:"):
+            return line[:120]
+    return lines[0][:120] if lines else ""
+
+
 def summary_lines(root: Path, students: list[str], notebooks: list[str]) -> list[str]:
     passes, totals, failures = Counter(), Counter(), Counter()
     for student in students:
@@ -203,7 +222,7 @@ def summary_lines(root: Path, students: list[str], notebooks: list[str]) -> list
                 totals[key] += 1
                 passes[key] += bool(v["passed"])
                 if not v["passed"]:
-                    failures[(key, v["message"].splitlines()[0][:120])] += 1
+                    failures[(key, reason_line(v["message"]))] += 1
     lines = ["チェックごとの合格率:"]
     lines += [f"  {key:45s} {passes[key]:3d}/{totals[key]:3d}" for key in sorted(totals)]
     lines.append("よくある不合格の理由:")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,13 +73,17 @@ def read_submission(path: Path):
     except json.JSONDecodeError as exc:
         raise SubmissionError(f"ファイルが壊れています（JSON として読めません: {exc.lineno} 行 {exc.colno} 列）。"
                               "Jupyter で開けるか確かめ、保存し直してから提出してください。") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise SubmissionError("ノートブックの形式ではありません（cells がありません）。")
+    if not isinstance(data, dict):
+        raise SubmissionError("ノートブックの形式ではありません。")
     major = data.get("nbformat")
     if major != 4:
         raise SubmissionError(f"ノートブックの形式のバージョンが {major} です。JupyterLab / Notebook 7 で保存し直してください（nbformat 4 が必要です）。")
+    if not isinstance(data.get("cells"), list):
+        raise SubmissionError("ノートブックの形式ではありません（cells がありません）。")
     try:
-        nb = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # duplicate cell ids are handled by normalize()
+            nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several types for broken structure
         raise SubmissionError(f"ノートブックの構造が壊れています（{type(exc).__name__}）。") from None
     for cell in nb.cells:

@@ -12,6 +12,7 @@ mistake.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
@@ -53,6 +54,9 @@ class FunctionCheck:
     check_inputs_unchanged: bool = True
     mistakes: Sequence[Mistake] = ()
     must_be_own: bool = True  # the function must be defined in the notebook
+    # (substring of the error text, Japanese hint): shown when the student's function raises an
+    # error whose text ("ExceptionType: message") contains the substring
+    error_hints: Sequence[tuple[str, str]] = ()
 
     def expected_for(self, case: Case):
         if case.expected is not NOT_SET:
@@ -95,24 +99,67 @@ def _copy_value(v):
     return v
 
 
-def summarize(value, limit: int = 12) -> str:
-    """A short, readable rendering of a value for messages."""
+SUMMARY_LIMIT = 20  # arrays with more elements are shown as shape, dtype, first values, min and max
+NESTED_LIMIT = 6  # the same for arrays inside a dict, tuple or list (e.g. the weights of a network)
+MAX_ITEMS_SHOWN = 6  # entries of a dict, tuple or list
+
+
+def _number_text(x) -> str:
+    return np.array2string(np.asarray(x), precision=6)
+
+
+def _head_text(a: np.ndarray, count: int = 3) -> str:
+    """The first values of a (non-empty) array, nested like the array: [[a, b, c, ...], ...]."""
+    if a.ndim == 1:
+        body = np.array2string(a[:count], precision=6, separator=", ", max_line_width=10**6)
+        return body[:-1] + ", ...]" if len(a) > count else body
+    return "[" + _head_text(a[0], count) + (", ...]" if len(a) > 1 else "]")
+
+
+def _array_overview(a: np.ndarray) -> str:
+    """shape, dtype, first values, min and max of a large array, on one line."""
+    extra = ""
+    try:
+        with np.errstate(all="ignore"):
+            extra = f", 最小 {_number_text(np.min(a))}, 最大 {_number_text(np.max(a))}"
+    except (TypeError, ValueError):
+        pass
+    return f"{_head_text(a)}  (shape={a.shape}, dtype={a.dtype}{extra})"
+
+
+def summarize(value, limit: int = SUMMARY_LIMIT, nested: bool = False) -> str:
+    """A short, readable rendering of a value for messages.
+
+    Arrays of at most ``limit`` elements are printed in full; larger ones (and arrays inside a
+    dict, tuple or list with more than ``NESTED_LIMIT`` elements) only by shape, dtype, their
+    first values, minimum and maximum, so that a message about a whole network stays readable.
+    Values inside containers are rendered on one line.
+    """
     if isinstance(value, np.ndarray):
-        body = np.array2string(value, precision=6, threshold=limit, edgeitems=3, separator=", ")
+        if nested:
+            limit = min(limit, NESTED_LIMIT)
+        if value.size > limit and value.ndim > 0:
+            return _array_overview(value)
+        body = np.array2string(value, precision=6, threshold=max(limit, value.size), separator=", ",
+                               max_line_width=10**6 if nested else None)
+        if nested:
+            body = re.sub(r"\n\s*", " ", body)
         return f"{body}  (shape={value.shape}, dtype={value.dtype})"
     if isinstance(value, np.generic):
         return f"{value!r}  (型 {type(value).__name__})"
     if isinstance(value, dict):
-        inner = ", ".join(f"{k!r}: {summarize(v, 4)}" for k, v in list(value.items())[:6])
-        return "{" + inner + "}"
+        items = list(value.items())
+        inner = ", ".join(f"{k!r}: {summarize(v, limit, nested=True)}" for k, v in items[:MAX_ITEMS_SHOWN])
+        return "{" + inner + (", ..." if len(items) > MAX_ITEMS_SHOWN else "") + "}"
     if isinstance(value, (list, tuple)) and len(value) > 0 and not all(isinstance(v, (int, float)) for v in value):
-        return "(" + ", ".join(summarize(v, 4) for v in value[:6]) + ")"
+        inner = ", ".join(summarize(v, limit, nested=True) for v in value[:MAX_ITEMS_SHOWN])
+        return "(" + inner + (", ..." if len(value) > MAX_ITEMS_SHOWN else "") + ")"
     return f"{value!r}  (型 {type(value).__name__})"
 
 
 def describe_inputs(case: Case) -> str:
-    parts = [summarize(a, 8) for a in case.args]
-    parts += [f"{k}={summarize(v, 8)}" for k, v in case.kwargs.items()]
+    parts = [summarize(a) for a in case.args]
+    parts += [f"{k}={summarize(v)}" for k, v in case.kwargs.items()]
     return ", ".join(parts)
 
 
@@ -149,10 +196,11 @@ def _values_close(expected, got, rtol, atol):
         both_nan = np.isnan(e) & np.isnan(g)
         both_inf = np.isinf(e) & (e == g)
         ok_mask = close | both_nan | both_inf
-        err = np.abs(g - e)
+        diff = g - e  # inf - inf and nan give nan here, without a RuntimeWarning
+        err = np.abs(diff)
     err = np.where(ok_mask, 0.0, np.where(np.isnan(err), np.inf, err))
     if ok_mask.all():
-        return True, float(np.max(np.abs(np.nan_to_num(g - e, nan=0.0, posinf=0.0, neginf=0.0)), initial=0.0)), None
+        return True, float(np.max(np.abs(np.nan_to_num(diff, nan=0.0, posinf=0.0, neginf=0.0)), initial=0.0)), None
     flat = int(np.argmax(err))
     position = np.unravel_index(flat, e.shape) if e.shape else ()
     return False, float(err.flat[flat]), position
@@ -220,6 +268,30 @@ def _matches(fn, case: Case, got, check: FunctionCheck) -> bool:
     return compare(value, got, rtol=check.rtol, atol=check.atol, dtype=None, returns="auto") is None
 
 
+_WARNING_HINTS = (
+    ("overflow", "大きな値でもオーバーフローしない計算方法にしてください。"),
+    ("divide by zero", "0 で割る・log(0) を避けてください（微小な値 eps を足す・クリップする）。"),
+    ("invalid value", "nan が生じる計算を避けてください（0 で割る・log(0)・inf - inf などが nan の原因になります）。"),
+)
+
+
+def warning_hint(warning: str) -> str:
+    """The hint for a recorded warning ("RuntimeWarning: overflow encountered in exp", ...)."""
+    for needle, hint in _WARNING_HINTS:
+        if needle in warning:
+            return hint
+    return "警告が出ない計算方法にしてください。"
+
+
+def error_hints(check: FunctionCheck, error: str) -> list[str]:
+    """The check's hints whose substring occurs in the error text, in order, without repeats."""
+    hints: list[str] = []
+    for needle, hint in check.error_hints:
+        if needle in error and hint not in hints:
+            hints.append(hint)
+    return hints
+
+
 def _looks_own(info: dict) -> bool:
     return info.get("module") == "__main__"
 
@@ -244,9 +316,11 @@ def judge(check: FunctionCheck, report: Optional[dict]) -> Verdict:
         header = f"{name}: 「{case.label}」で不合格です。\n  入力: {describe_inputs(case)}\n"
         if not result.get("ok"):
             error = result.get("error", "不明なエラー")
-            hint = ""
+            hints = []
             if error.startswith("NotImplementedError"):
-                hint = "\n  ヒント: まだ解答が書かれていません（raise NotImplementedError() を消して実装してください）。"
+                hints.append("まだ解答が書かれていません（raise NotImplementedError() を消して実装してください）。")
+            hints += error_hints(check, error)
+            hint = "".join(f"\n  ヒント: {h}" for h in hints)
             return Verdict(False, f"{header}  エラーが発生しました: {error}{hint}")
         try:
             got = probe.decode_value(result["value"])
@@ -266,7 +340,7 @@ def judge(check: FunctionCheck, report: Optional[dict]) -> Verdict:
             return Verdict(False, text)
         if case.forbid_warnings and result.get("warnings"):
             return Verdict(False, (f"{header}  計算中に警告が出ました: {result['warnings'][0]}\n"
-                                   f"  ヒント: 大きな値でもオーバーフローしない計算方法にしてください。"))
+                                   f"  ヒント: {warning_hint(result['warnings'][0])}"))
         if check.check_inputs_unchanged:
             after = [probe.decode_value(a) for a in result.get("args_after", [])]
             for i, (before, now) in enumerate(zip(case.args, after)):

@@ -165,7 +165,13 @@ def step_function(x):
     if x > 0:
         return 1
     return 0
-""", "step_function", ["ValueError", "ambiguous"]),
+""", "step_function", ["ValueError", "ambiguous", "ヒント: if x > 0: のように", "np.array(x > 0, dtype=int) とすれば"]),
+    "sigmoid with a python if": ("""
+def sigmoid(x):
+    if x >= 0:
+        return 1 / (1 + np.exp(-x))
+    return np.exp(x) / (1 + np.exp(x))
+""", "sigmoid", ["「1 次元の配列", "ValueError", "ヒント: if や and / or", "np.where(条件, 真のときの値, 偽のときの値)"]),
     "sigmoid with the wrong sign": ("def sigmoid(x):\n    return 1 / (1 + np.exp(x))\n", "sigmoid",
                                     [_hint(SIGMOID_MISTAKES, 0)]),
     "sigmoid without 1 +": ("def sigmoid(x):\n    return 1 / np.exp(-x)\n", "sigmoid", [_hint(SIGMOID_MISTAKES, 1)]),
@@ -305,3 +311,9 @@ def test_failure_message_names_the_input_and_the_position(judge_code):
     passed, message = judge_code(NB, "step_function", "def step_function(x):\n    return np.array(x >= 0, dtype=int)\n")
     assert not passed
     assert "「0 次元の配列（スカラー）0.0」" in message and "期待: 0" in message and "実際: 1" in message, message
+
+
+def test_unrelated_errors_get_no_error_hint(judge_code):
+    passed, message = judge_code(NB, "sigmoid", WRONG["sigmoid with math.exp"][0])
+    assert not passed and "TypeError" in message
+    assert "ヒント" not in message, message

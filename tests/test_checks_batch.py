@@ -153,6 +153,9 @@ def naive_sigmoid(x):
 ''', "predict_batch_layers", "警告"),
     "squeezes a one-row batch": (GIVEN + BOOK_PREDICT.replace("return y", "return np.squeeze(y)"),
                                  "predict_batch_mnist", "形状 (shape) が違います"),
+    # the error text points at the mistake: an extra hint (FunctionCheck.error_hints)
+    "weights on the left of np.dot": (GIVEN + BOOK_PREDICT.replace("np.dot(x, W1)", "np.dot(W1, x)"),
+                                      "predict_batch_mnist", "np.dot(x, W1) の順"),
 }
 
 

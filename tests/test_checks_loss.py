@@ -247,7 +247,15 @@ def cross_entropy_error(y, t):
     if y.ndim == 1:
         t, y = t.reshape(1, t.size), y.reshape(1, y.size)
     return -np.sum(np.log(y[np.arange(y.shape[0]), t] + 1e-7)) / y.shape[0]
-""", "cee_one_sample", "IndexError"),
+""", "cee_one_sample", "IndexError: arrays used as indices must be of integer (or boolean) type\n"
+                       "  ヒント: one-hot 表現の t（0 と 1 の浮動小数点数の配列）をそのまま添字に使っています。"),
+    "cee indexes a one-sample y with two arrays": ("""
+def cross_entropy_error(y, t):
+    if t.size == y.size:
+        t = t.argmax(axis=-1)
+    batch_size = y.shape[0]
+    return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size
+""", "cee_one_sample", "1 行のバッチにしてから計算してください"),
     "cee summed over the batch": ("""
 def cross_entropy_error(y, t):
     if y.ndim == 1:
@@ -329,6 +337,11 @@ def hinge(y, t):
 def binary_crossentropy(y, t):
     return -np.mean(t * np.log(y) + (1 - t) * np.log(1 - y))
 """, "bce_values", "clip していない"),
+    "bce picks log(y) or log(1 - y) with np.where": ("""
+def binary_crossentropy(y, t):
+    return -np.mean(np.where(t == 1, np.log(y), np.log(1 - y)))
+""", "bce_values", "RuntimeWarning: divide by zero encountered in log\n"
+                  "  ヒント: 0 で割る・log(0) を避けてください"),
     "bce without the (1 - t) term": ("""
 def binary_crossentropy(y, t):
     return -np.mean(t * np.log(np.clip(y, 1e-7, 1 - 1e-7)))
@@ -393,6 +406,11 @@ def sparse_categorical_crossentropy(y, t):
     y = np.atleast_2d(np.clip(y / y.sum(axis=-1, keepdims=True), 1e-7, 1 - 1e-7))
     return np.sum(-np.log(y[np.arange(len(y)), t]))
 """, "sparse_cce_values", "合計しています"),
+    "sparse without the one-sample case": ("""
+def sparse_categorical_crossentropy(y, t):
+    y = np.clip(y / y.sum(axis=-1, keepdims=True), 1e-7, 1 - 1e-7)
+    return np.mean(-np.log(y[np.arange(y.shape[0]), t]))
+""", "sparse_cce_values", "1 サンプルなら y[t] で正解クラスの確率を取り出します"),
     "sparse without normalization": ("""
 def sparse_categorical_crossentropy(y, t):
     y = np.atleast_2d(np.clip(y, 1e-7, 1 - 1e-7))

@@ -1,6 +1,5 @@
 """The hidden checks of 1_1_perceptron: right answers pass, typical mistakes fail with a hint."""
 
-import numpy as np
 import pytest
 
 from autograder.checks.day1.perceptron import HINTS, TYPE_HINT

@@ -154,6 +154,13 @@ def naive_sigmoid(x):
         "W1, W2, W3 =", "x /= 255.0\n    W1, W2, W3 ="), "predict_mnist", "値が違います"),
     "hard-coded output size": (GIVEN + BOOK_PREDICT.replace("return y", "return y.reshape(10)"),
                                "predict_layers", "エラーが発生しました: ValueError"),
+    # errors whose text points at the mistake get an extra hint (FunctionCheck.error_hints)
+    "weights on the left of np.dot": (GIVEN + BOOK_PREDICT.replace("np.dot(x, W1)", "np.dot(W1, x)"),
+                                      "predict_mnist", "np.dot(x, W1) の順"),
+    "weights on the left of @": (GIVEN + BOOK_PREDICT.replace("np.dot(x, W1)", "W1 @ x"),
+                                 "predict_mnist", "np.dot(x, W1) の順"),
+    "weights on the left on a small network": (GIVEN + BOOK_PREDICT.replace("np.dot(x, W1)", "np.dot(W1, x)"),
+                                               "predict_layers", "行列の積の順番"),
 }
 
 
@@ -266,8 +273,9 @@ def test_a_library_function_is_not_accepted(judge_code):
 
 def test_mnist_cases_are_small_real_and_deterministic():
     from autograder.checks.day1 import predict as module
+    from autograder.checks.mnist_cases import mnist_test
 
-    x_test, t_test = module.mnist_test()
+    x_test, t_test = mnist_test()
     for grade_id in ALL:
         for check in checks_for(NB, grade_id):
             size = len(json.dumps(check.request()))
@@ -292,3 +300,13 @@ def test_mnist_cases_are_small_real_and_deterministic():
     for first, second in zip(accuracy.cases, again):
         for a, b in zip(first.args[1:], second.args[1:]):
             assert np.array_equal(a, b)
+
+
+def test_messages_about_the_network_stay_short(judge_code):
+    # the pretrained network (784→50→100→10) is shown by shape, dtype, first values, min and max
+    passed, message = judge_code(NB, "predict_mnist", GIVEN + BOOK_PREDICT.replace(" + b1", ""))
+    assert not passed
+    first_input = message.split("\n")[1]
+    assert first_input.startswith("  入力: {'W1': ") and len(first_input) < 1200, first_input
+    assert "shape=(784, 50), dtype=float32, 最小" in first_input and "shape=(784,), dtype=float32" in first_input
+    assert "b1 を足していません" in message

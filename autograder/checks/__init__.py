@@ -1,5 +1,8 @@
 """Hidden checks, one module per notebook: ``NOTEBOOK`` (its name) and ``CHECKS``
 (test-cell grade_id → list of ``course.checking.FunctionCheck``).
+
+Every module inside a ``dayN`` package is a check module. Helpers shared by several check modules
+live next to this file (e.g. ``mnist_cases.py``), outside the ``dayN`` packages.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ def registry() -> dict[str, dict[str, list[FunctionCheck]]]:
         package = importlib.import_module(f"{__name__}.{day}")
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if not hasattr(module, "NOTEBOOK") or not hasattr(module, "CHECKS"):
+                raise RuntimeError(f"{module.__name__} is not a check module (NOTEBOOK and CHECKS are required); "
+                                   "shared helpers belong in autograder/checks/, outside the dayN packages")
             if module.NOTEBOOK in table:
                 raise RuntimeError(f"two check modules for notebook {module.NOTEBOOK}")
             table[module.NOTEBOOK] = module.CHECKS

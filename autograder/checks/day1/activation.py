@@ -288,9 +288,27 @@ HARD_SIGMOID_MISTAKES = [
 ]
 
 
-def check(function, reference, cases, mistakes=(), dtype="float", rtol=1e-7, atol=1e-10):
+# ---- hints for errors (the 0-d cases come first, so `if x > 0:` only fails at the 1-D input) ----
+
+STEP_ERROR_HINTS = [
+    ("truth value of an array",
+     "if x > 0: のように、配列をそのまま if の条件に使うことはできません（要素が 2 つ以上あると、"
+     "真か偽かが 1 つに決まらないためです）。本のように np.array(x > 0, dtype=int) とすれば、"
+     "配列のまま要素ごとに 0 か 1 を計算できます。"),
+]
+
+ARRAY_ERROR_HINTS = [
+    ("truth value of an array",
+     "if や and / or、組み込みの max / min のように 1 つの真偽値が必要な書き方は、配列には使えません"
+     "（要素が 2 つ以上あると、真か偽かが 1 つに決まらないためです）。np.where(条件, 真のときの値, 偽のときの値)、"
+     "np.maximum、np.minimum などを使って、配列のまま要素ごとに計算してください。"),
+]
+
+
+def check(function, reference, cases, mistakes=(), dtype="float", rtol=1e-7, atol=1e-10,
+          error_hints=ARRAY_ERROR_HINTS):
     return [FunctionCheck(function=function, reference=reference, cases=cases, dtype=dtype, returns="auto",
-                          rtol=rtol, atol=atol, mistakes=list(mistakes))]
+                          rtol=rtol, atol=atol, mistakes=list(mistakes), error_hints=list(error_hints))]
 
 
 CHECKS = {
@@ -298,7 +316,7 @@ CHECKS = {
         "step_function", reference_step_function,
         shape_cases(first=(0.0, -1.5, 2.0)) + extreme_cases(False)
         + [Case("0 ちょうどと、0 にごく近い値 [-1e-300, 0, 1e-300]", (np.array([-1e-300, 0.0, 1e-300]),))],
-        STEP_MISTAKES, dtype="int", rtol=0.0, atol=0.0),
+        STEP_MISTAKES, dtype="int", rtol=0.0, atol=0.0, error_hints=STEP_ERROR_HINTS),
     "sigmoid": check(
         "sigmoid", reference_sigmoid,
         shape_cases() + extreme_cases(True)

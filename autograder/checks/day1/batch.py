@@ -1,22 +1,22 @@
 """Hidden checks of 1_8_batch: batch inference (N, 784) -> (N, 10) with a row-wise softmax, and
 the accuracy computed batch by batch, including a last batch smaller than batch_size.
 
-MNIST cases are built lazily (see ``predict.py``, which also provides the reference forward
-pass and the small term-isolating networks). The accuracy checks mostly use a tiny two-class
-network whose predicted label is the larger component of the input, so the correctness of every
-row (and therefore of the last, partial batch) is chosen by the case itself.
+MNIST cases are built lazily; the MNIST helpers, the small term-isolating networks and the typical
+wrong forward passes are shared with 1_7_predict (``autograder.checks.mnist_cases``). The accuracy
+checks mostly use a tiny two-class network whose predicted label is the larger component of the
+input, so the correctness of every row (and therefore of the last, partial batch) is chosen by the
+case itself.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from autograder.checks.mnist_cases import (LazyCases, correct_indices, forward, make_network, misclassified_indices,
+                                           mnist_rows, no_b1, no_b2, no_b3, no_hidden_activation, no_softmax,
+                                           relu_hidden, sample_network, sigmoid, sigmoid_before_softmax,
+                                           sigmoid_output, skips_second_layer, small_predict_cases, softmax)
 from course.checking import Case, FunctionCheck, Mistake
-
-from .predict import (LazyCases, _layers, _no_b1, _no_b2, _no_b3, _no_hidden_activation, _no_softmax,
-                      _relu_hidden, _sigmoid_before_softmax, _sigmoid_output, _skips_second_layer,
-                      correct_indices, make_network, misclassified_indices, mnist_test, reference_predict,
-                      sample_network, small_predict_cases)
 
 NOTEBOOK = "1_8_batch"
 
@@ -25,7 +25,9 @@ NOTEBOOK = "1_8_batch"
 
 def reference_predict_batch(network, x):
     """x (N, n_in) -> probabilities (N, n_out), softmax row by row."""
-    return reference_predict(network, x)
+    z1 = sigmoid(np.dot(x, network["W1"]) + network["b1"])
+    z2 = sigmoid(np.dot(z1, network["W2"]) + network["b2"])
+    return softmax(np.dot(z2, network["W3"]) + network["b3"])
 
 
 def reference_accuracy_batch(network, x, t, batch_size=100):
@@ -50,11 +52,11 @@ def _softmax_columns(a):
 
 
 def _whole_array_softmax(network, x):
-    return _layers(network, x, out=_softmax_whole_array)
+    return forward(network, x, out=_softmax_whole_array)
 
 
 def _column_softmax(network, x):
-    return _layers(network, x, out=_softmax_columns)
+    return forward(network, x, out=_softmax_columns)
 
 
 def _returns_labels(network, x):
@@ -71,20 +73,28 @@ BATCH_PREDICT_MISTAKES = [
             _whole_array_softmax),
     Mistake("ソフトマックス関数を列ごと（axis=0）に計算しています。1 行が 1 枚の画像なので、行ごと（axis=1 または axis=-1）です。",
             _column_softmax),
-    Mistake("1 層目のバイアス b1 を足していません（a1 = x・W1 + b1。b1 はブロードキャストで全行に足されます）。", _no_b1),
-    Mistake("2 層目のバイアス b2 を足していません（a2 = z1・W2 + b2）。", _no_b2),
-    Mistake("出力層のバイアス b3 を足していません（a3 = z2・W3 + b3）。", _no_b3),
+    Mistake("1 層目のバイアス b1 を足していません（a1 = x・W1 + b1。b1 はブロードキャストで全行に足されます）。", no_b1),
+    Mistake("2 層目のバイアス b2 を足していません（a2 = z1・W2 + b2）。", no_b2),
+    Mistake("出力層のバイアス b3 を足していません（a3 = z2・W3 + b3）。", no_b3),
     Mistake("隠れ層の活性化関数が ReLU になっています。このネットワークはシグモイド関数で学習されているので sigmoid を使います。",
-            _relu_hidden),
-    Mistake("隠れ層で活性化関数（sigmoid）を適用していません。", _no_hidden_activation),
-    Mistake("出力層でソフトマックス関数を適用していません（a3 をそのまま返しています）。", _no_softmax),
-    Mistake("出力層にシグモイド関数を使っています。出力層の活性化関数はソフトマックス関数です。", _sigmoid_output),
+            relu_hidden),
+    Mistake("隠れ層で活性化関数（sigmoid）を適用していません。", no_hidden_activation),
+    Mistake("出力層でソフトマックス関数を適用していません（a3 をそのまま返しています）。", no_softmax),
+    Mistake("出力層にシグモイド関数を使っています。出力層の活性化関数はソフトマックス関数です。", sigmoid_output),
     Mistake("出力層で a3 にシグモイド関数をかけてからソフトマックス関数に入れています。出力層は softmax(a3) だけです。",
-            _sigmoid_before_softmax),
-    Mistake("2 層目（W2, b2）を飛ばしています。3 つの層を順に通してください。", _skips_second_layer),
+            sigmoid_before_softmax),
+    Mistake("2 層目（W2, b2）を飛ばしています。3 つの層を順に通してください。", skips_second_layer),
     Mistake("確率ではなく、予測したラベル（argmax）を返しています。predict は形状 (N, 10) の確率を返します。", _returns_labels),
     Mistake("最初の 1 行（1 枚）だけを計算しています。バッチ全体（N 行）をまとめて計算し、形状 (N, 10) で返してください。",
             _first_row_only),
+]
+
+
+# np.dot(W1, x) instead of np.dot(x, W1): the sizes of the product do not line up
+BATCH_PREDICT_ERROR_HINTS = [
+    (needle, "行列の積の順番を確かめてください。x の形状 (N, 784) と W1 の形状 (784, 50) のように、左の最後の次元と"
+             "右の最初の次元がそろう np.dot(x, W1) の順に書きます（結果は (N, 50)。途中の配列の形状を print して確かめましょう）。")
+    for needle in ("not aligned", "mismatch in its core dimension")
 ]
 
 
@@ -185,19 +195,13 @@ def _mixed(n, seed, rate=0.7):
     return np.random.default_rng(seed).uniform(size=n) < rate
 
 
-def _mnist_rows(indices):
-    x, t = mnist_test()
-    indices = np.asarray(indices)
-    return x[indices].copy(), t[indices].copy()
-
-
 def _predict_mnist_cases():
     network = sample_network()
     rng = np.random.default_rng(1801)
     wrong = misclassified_indices()
     rows = np.concatenate([[0, 1], rng.choice(correct_indices(), size=2, replace=False), wrong[3:4]])
-    x5, _ = _mnist_rows(rows)
-    x1, t1 = _mnist_rows(wrong[4:5])
+    x5, _ = mnist_rows(rows)
+    x1, t1 = mnist_rows(wrong[4:5])
     return [
         Case("テスト画像 5 枚のバッチ（形状 (5, 784)、間違える画像を 1 枚含む）", (network, x5)),
         Case(f"テスト画像 1 枚だけのバッチ（形状 (1, 784)、正解 {int(t1[0])}）", (network, x1)),
@@ -216,7 +220,7 @@ def _divisible_cases():
     network = sample_network()
     rng = np.random.default_rng(1803)
     rows = np.sort(np.concatenate([rng.choice(correct_indices(), size=37, replace=False), misclassified_indices()[5:8]]))
-    x40, t40 = _mnist_rows(rows)
+    x40, t40 = mnist_rows(rows)
     x300, t300 = two_class_data(_mixed(300, 1), seed=11)
     # Batches of 4: the last full batch is all right, the others mixed (catches stopping one batch early).
     x12, t12 = two_class_data([1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1], seed=12)
@@ -239,7 +243,7 @@ def _remainder_cases():
     right = rng.choice(np.setdiff1d(correct_indices(), head), size=1)
     # 50 = 3 × 16 + 2: a mistake inside the full batches and the last batch = [mistake, right].
     rows = np.concatenate([head[:20], wrong[8:9], head[20:], wrong[9:10], right])
-    x50, t50 = _mnist_rows(rows)
+    x50, t50 = mnist_rows(rows)
     # Batches of 3: 6 of the first 9 right, the last single row right → 0.7.
     x10, t10 = two_class_data([1, 0, 1, 1, 0, 1, 0, 1, 1, 1], seed=21)
     mask301 = _mixed(301, 2)
@@ -259,11 +263,11 @@ def _remainder_cases():
 CHECKS = {
     "predict_batch_layers": [FunctionCheck(
         function="predict", reference=reference_predict_batch, mistakes=BATCH_PREDICT_MISTAKES,
-        rtol=1e-6, atol=1e-10, dtype="float", returns="array",
+        error_hints=BATCH_PREDICT_ERROR_HINTS, rtol=1e-6, atol=1e-10, dtype="float", returns="array",
         cases=_small_batch_predict_cases())],
     "predict_batch_mnist": [FunctionCheck(
         function="predict", reference=reference_predict_batch, mistakes=BATCH_PREDICT_MISTAKES,
-        rtol=1e-4, atol=1e-7, dtype="float", returns="array",
+        error_hints=BATCH_PREDICT_ERROR_HINTS, rtol=1e-4, atol=1e-7, dtype="float", returns="array",
         cases=LazyCases(_predict_mnist_cases))],
     "accuracy_batch_divisible": [FunctionCheck(
         function="accuracy_batch", reference=reference_accuracy_batch, mistakes=ACCURACY_MISTAKES,

@@ -437,9 +437,30 @@ COSINE_MISTAKES = [
 
 # ---------------------------------------------------------------- checks
 
-def _check(function, reference, mistakes, cases, *, rtol=1e-6, atol=1e-9):
+# ---------------------------------------------------------------- hints for errors
+
+CEE_ERROR_HINTS = [
+    ("arrays used as indices must be of integer",
+     "one-hot 表現の t（0 と 1 の浮動小数点数の配列）をそのまま添字に使っています。t.size == y.size のときは "
+     "t = t.argmax(axis=1) でクラス番号（整数）に直してから、y[np.arange(batch_size), t] としてください。"),
+    ("could not be broadcast together",
+     "y[np.arange(batch_size), t] の t の形状が合っていません。t が one-hot 表現（形状 (N, クラス数)）なら、"
+     "t.argmax(axis=1) で形状 (N,) のクラス番号に直してから添字に使います。"),
+    ("too many indices for array",
+     "1 次元の y（1 サンプル）に y[np.arange(batch_size), t] のような 2 つの添字を使っています。"
+     "1 次元の入力は y.reshape(1, y.size)、t.reshape(1, t.size) として、1 行のバッチにしてから計算してください。"),
+]
+
+SPARSE_ERROR_HINTS = [
+    ("too many indices for array",
+     "1 サンプル（y が 1 次元、t が整数）のときに y[np.arange(N), t] のような 2 つの添字を使っています。"
+     "1 サンプルなら y[t] で正解クラスの確率を取り出します（np.atleast_2d などで 2 次元にそろえてもかまいません）。"),
+]
+
+
+def _check(function, reference, mistakes, cases, *, rtol=1e-6, atol=1e-9, error_hints=()):
     return [FunctionCheck(function=function, reference=reference, mistakes=mistakes, cases=cases,
-                          rtol=rtol, atol=atol, dtype="float")]
+                          rtol=rtol, atol=atol, dtype="float", error_hints=list(error_hints))]
 
 
 CHECKS = {
@@ -457,7 +478,7 @@ CHECKS = {
              forbid_warnings=True),
         Case("正解クラスの確率がちょうど 1", (np.array([0.0, 1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0, 0.0])),
              forbid_warnings=True),
-    ], atol=1e-6),
+    ], atol=1e-6, error_hints=CEE_ERROR_HINTS),
     "cee_batch": _check("cross_entropy_error", reference_cross_entropy_error, CEE_MISTAKES, [
         Case("4×5 のバッチ（one-hot）", (P_4x5, T_4x5), forbid_warnings=True),
         Case("1 行目の正解クラスの確率が 0 のバッチ 2×3（one-hot）", (P_ZERO_TARGET, _one_hot(L_ZERO_TARGET, 3)),
@@ -466,13 +487,13 @@ CHECKS = {
              forbid_warnings=True),
         Case("4 行とも同じサンプル（平均なので 1 行のときと同じ値）", (np.tile(BOOK_Y, (4, 1)), np.tile(BOOK_T, (4, 1))),
              forbid_warnings=True),
-    ], atol=1e-6),
+    ], atol=1e-6, error_hints=CEE_ERROR_HINTS),
     "cee_labels": _check("cross_entropy_error", reference_cross_entropy_error, CEE_MISTAKES, [
         Case("3×3 のバッチ（ラベルはクラス番号）", (P_3x3, L_3), forbid_warnings=True),
         Case("4×5 のバッチ（ラベルはクラス番号）", (P_4x5, L_4), forbid_warnings=True),
         Case("1 行目の正解クラスの確率が 0 のバッチ 2×3（クラス番号）", (P_ZERO_TARGET, L_ZERO_TARGET), forbid_warnings=True),
         Case("1 サンプル、ラベルは形状 (1,) の配列 [7]", (BOOK_Y, np.array([7])), forbid_warnings=True),
-    ], atol=1e-6),
+    ], atol=1e-6, error_hints=CEE_ERROR_HINTS),
     "mse_values": _check("mean_squared_error", reference_mean_squared_error, MSE_MISTAKES, [
         Case("3×4 のバッチ", (R_Y_3x4, R_T_3x4)),
         Case("1 サンプル（6 要素）", (R_Y_6, R_T_6)),
@@ -540,7 +561,7 @@ CHECKS = {
         Case("合計が 1 でない y（行の合計が 2 と 1.5）", (np.array([[0.2, 1.2, 0.6], [0.3, 0.3, 0.9]]), np.array([1, 2])),
              forbid_warnings=True),
         Case("1 サンプル（本の例、正解 2、t は整数）", (BOOK_Y, 2), forbid_warnings=True),
-    ], atol=1e-6),
+    ], atol=1e-6, error_hints=SPARSE_ERROR_HINTS),
     "kl_values": _check("kl_divergence", reference_kl_divergence, KL_MISTAKES, [
         Case("1 サンプル（確率分布 5 要素）", (P_4x5[0], P_4x5[1]), forbid_warnings=True),
         Case("y と t が等しい（0 になるはず）", (P_4x5, P_4x5.copy()), forbid_warnings=True),

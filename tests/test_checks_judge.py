@@ -1,0 +1,149 @@
+"""The shared judge (course.checking): values with infinities, hints for warnings and errors, and
+readable renderings of the inputs in its messages."""
+
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+from course.checking import Case, FunctionCheck, compare, describe_inputs, run_in_process, summarize
+
+
+def _own(code: str) -> dict:
+    """The namespace of a notebook cell (module ``__main__``) after running ``code``."""
+    namespace = {"__name__": "__main__", "np": np}
+    exec(compile(textwrap.dedent(code), "<student>", "exec"), namespace)
+    return namespace
+
+
+def _judge(check: FunctionCheck, code: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the judge itself must not warn
+        return run_in_process(check, _own(code))
+
+
+# ---------------------------------------------------------------- values with infinities
+
+def test_equal_infinities_match_without_a_runtime_warning():
+    expected = np.array([np.inf, -np.inf, 1.0, np.nan])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert compare(expected, expected.copy(), rtol=1e-6, atol=0.0, dtype="float", returns="array") is None
+        reason = compare(np.array([np.inf, 1.0]), np.array([-np.inf, 1.0]), rtol=1e-6, atol=0.0, dtype="float",
+                         returns="array")
+    assert reason is not None and "値が違います" in reason and "最大誤差: inf" in reason, reason
+
+
+def _silent_log(x):
+    with np.errstate(divide="ignore"):
+        return np.log(x)
+
+
+def test_a_check_whose_expected_value_is_infinite_passes_silently():
+    check = FunctionCheck(function="f", reference=_silent_log, dtype="float", returns="array",
+                          cases=[Case("0 を含む", (np.array([0.0, 1.0, np.e]),))])
+    verdict = _judge(check, "def f(x):\n    with np.errstate(divide='ignore'):\n        return np.log(x)\n")
+    assert verdict.passed, verdict.message
+
+
+# ---------------------------------------------------------------- hints for warnings
+
+WARNING_CODE = {
+    "overflow": "def f(x):\n    np.exp(x * 1000.0)\n    return x * 2\n",
+    "divide by zero": "def f(x):\n    np.log(x * 0.0)\n    return x * 2\n",
+    "invalid value": "def f(x):\n    np.sqrt(-x)\n    return x * 2\n",
+}
+WARNING_HINTS = {
+    "overflow": "大きな値でもオーバーフローしない計算方法",
+    "divide by zero": "0 で割る・log(0) を避けて",
+    "invalid value": "nan が生じる計算を避けて",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WARNING_CODE))
+def test_the_warning_hint_fits_the_warning(kind):
+    check = FunctionCheck(function="f", reference=lambda x: x * 2, dtype="float", returns="array",
+                          cases=[Case("正の値", (np.array([1.0, 2.0]),), forbid_warnings=True)])
+    verdict = _judge(check, WARNING_CODE[kind])
+    assert not verdict.passed
+    assert f"計算中に警告が出ました: RuntimeWarning: {kind} encountered" in verdict.message, verdict.message
+    assert WARNING_HINTS[kind] in verdict.message, verdict.message
+    for other, hint in WARNING_HINTS.items():
+        if other != kind:
+            assert hint not in verdict.message, verdict.message
+
+
+def test_other_warnings_get_a_general_hint():
+    check = FunctionCheck(function="f", reference=lambda x: x * 2, dtype="float", returns="array",
+                          cases=[Case("正の値", (np.array([1.0, 2.0]),), forbid_warnings=True)])
+    code = "import warnings\ndef f(x):\n    warnings.warn('careful')\n    return x * 2\n"
+    verdict = _judge(check, code)
+    assert not verdict.passed
+    assert "UserWarning: careful" in verdict.message and "警告が出ない計算方法にしてください" in verdict.message
+    assert "オーバーフロー" not in verdict.message, verdict.message
+
+
+# ---------------------------------------------------------------- hints for errors
+
+ERROR_CHECK = FunctionCheck(
+    function="f", reference=lambda x: x * 2, dtype="float", returns="array",
+    cases=[Case("1 次元の配列", (np.array([1.0, 2.0]),))],
+    error_hints=[("boom", "爆発しないように書きます。"), ("boom", "爆発しないように書きます。"),
+                 ("ValueError: bang", "音を立てないように書きます。"), ("KeyError", "キーを確かめます。")])
+
+
+def test_an_error_gets_every_matching_hint_once():
+    verdict = _judge(ERROR_CHECK, "def f(x):\n    raise ValueError('boom and bang')\n")
+    assert not verdict.passed
+    assert "エラーが発生しました: ValueError: boom and bang" in verdict.message
+    assert verdict.message.count("ヒント: 爆発しないように書きます。") == 1, verdict.message
+    assert "キーを確かめます" not in verdict.message and "音を立てないように" not in verdict.message
+
+
+def test_error_hints_match_the_exception_type_too():
+    verdict = _judge(ERROR_CHECK, "def f(x):\n    raise ValueError('bang')\n")
+    assert "ヒント: 音を立てないように書きます。" in verdict.message and "爆発" not in verdict.message, verdict.message
+
+
+def test_unmatched_errors_and_the_stub_keep_their_messages():
+    verdict = _judge(ERROR_CHECK, "def f(x):\n    raise TypeError('nope')\n")
+    assert not verdict.passed and "TypeError: nope" in verdict.message and "ヒント" not in verdict.message
+    stub = _judge(ERROR_CHECK, "def f(x):\n    raise NotImplementedError()\n")
+    assert "ヒント: まだ解答が書かれていません" in stub.message and "爆発" not in stub.message, stub.message
+
+
+# ---------------------------------------------------------------- readable inputs
+
+def test_small_arrays_are_printed_in_full():
+    text = summarize(np.arange(20.0))
+    assert "..." not in text and "19." in text and "shape=(20,)" in text, text
+    case = Case("9 要素", (np.array([-5.0, -2.5, -1.0, -0.5, 0.0, 0.5, 1.0, 2.5, 5.0]),))
+    assert "..." not in describe_inputs(case) and "2.5" in describe_inputs(case)
+
+
+def test_large_arrays_show_shape_dtype_first_values_min_and_max():
+    text = summarize(np.arange(21))
+    assert text == "[0, 1, 2, ...]  (shape=(21,), dtype=int64, 最小 0, 最大 20)", text
+    text = summarize(np.linspace(-1.0, 1.0, 600, dtype=np.float32).reshape(20, 30))
+    assert text.startswith("[[-1.      , -0.996661, -0.993322, ...], ...]") and "...], ...]  (shape=(20, 30), dtype=float32, 最小 -1., 最大 1.)" in text, text
+    assert "\n" not in text
+
+
+def test_a_network_dict_stays_on_one_short_line():
+    rng = np.random.default_rng(0)
+    network = {"W1": rng.normal(size=(784, 50)), "b1": rng.normal(size=50), "W2": rng.normal(size=(50, 100)),
+               "b2": np.zeros(3), "W3": np.eye(2), "b3": rng.normal(size=10)}
+    text = describe_inputs(Case("ネットワーク", (network, np.zeros(784, dtype=np.float32)), {"batch_size": 10}))
+    assert "\n" not in text and len(text) < 900, text
+    assert "'W1': [[" in text and "(shape=(784, 50), dtype=float64, 最小 " in text, text
+    assert "'b2': [0., 0., 0.]  (shape=(3,), dtype=float64)" in text  # tiny arrays in full
+    assert "'W3': [[1., 0.], [0., 1.]]  (shape=(2, 2), dtype=float64)" in text  # on one line
+    assert "(shape=(784,), dtype=float32, 最小 0., 最大 0.)" in text and text.endswith("batch_size=10  (型 int)")
+
+
+def test_long_containers_are_cut_with_an_ellipsis():
+    text = summarize({f"k{i}": i for i in range(10)})
+    assert "'k5': 5" in text and "'k6'" not in text and text.endswith(", ...}"), text
+    text = summarize(tuple(np.zeros(2) for _ in range(8)))
+    assert text.count("shape=(2,)") == 6 and text.endswith(", ...)"), text

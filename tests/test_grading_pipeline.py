@@ -1,0 +1,63 @@
+"""End to end through the real pipeline: every DAY1 answer gets full marks, every untouched
+trainee notebook gets zero, and the feedback never shows hidden test code."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from autograder import grade
+from autograder.build import days
+from autograder.grade import graded_notebooks, score_table
+
+from .grading_support import REPO, answer, make_course_root, submit, trainee
+
+DAY = "day1"
+NOTEBOOKS = sorted(graded_notebooks(REPO, DAY))
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    root = make_course_root(tmp)
+    subs = tmp / "submissions"
+    for name in NOTEBOOKS:
+        submit(subs, "answers", f"{name}.ipynb", answer(DAY, name))
+        submit(subs, "untouched", f"{name}_trainee.ipynb", trainee(DAY, name))
+    code = grade.main([DAY, "--submissions", str(subs), "--root", str(root), "--jobs", "2"])
+    return root, code
+
+
+def test_every_day1_notebook_is_graded():
+    assert DAY in days(REPO)
+    assert {"1_1_perceptron", "1_2_activation_function", "1_4_softmax", "1_5_linear_regression",
+            "1_7_predict", "1_8_batch", "1_9_loss_function"} <= set(NOTEBOOKS)
+
+
+def test_answers_get_full_marks_and_untouched_trainees_zero(graded_class):
+    root, code = graded_class
+    assert code == 0
+    table = score_table(root, DAY)
+    for name in NOTEBOOKS:
+        score, max_score = table["answers"][name]
+        assert max_score > 0
+        assert score == max_score, (name, json.loads((root / "grading/results/answers" / f"{name}.json").read_text()))
+        assert table["untouched"][name][0] == 0, name
+
+
+def test_csv_export_has_both_students(graded_class):
+    root, _ = graded_class
+    rows = {r["student_id"]: r for r in csv.DictReader((root / "grades.csv").open(encoding="utf-8"))}
+    assert float(rows["answers"]["score"]) == float(rows["answers"]["max_score"]) > 0
+    assert float(rows["untouched"]["score"]) == 0
+
+
+def test_feedback_is_japanese_and_hides_hidden_tests(graded_class):
+    root, _ = graded_class
+    for name in NOTEBOOKS:
+        html = (root / "feedback" / "untouched" / DAY / f"{name}.html").read_text(encoding="utf-8")
+        assert "不合格" in html and "NotImplementedError" in html
+        for secret in ("BEGIN HIDDEN TESTS", "run_check", "autograder", "reference_"):
+            assert secret not in html, (name, secret)
