@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from jupyter_client.kernelspec import KernelSpec
@@ -129,19 +129,25 @@ def prepare_scratch(scratch: Path, uid: int | None) -> None:
             os.chown(dirpath, uid, uid)
 
 
-def kill_uid(uid: int) -> None:
-    """Kill every process running as ``uid`` (a forked helper drops to it and signals -1)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            os.kill(-1, signal.SIGKILL)
-        except OSError:
-            pass
-        os._exit(0)
-    os.waitpid(pid, 0)
+def kill_uid(uid: int, rounds: int = 5) -> int:
+    """Kill every process whose real, effective or saved uid is ``uid``; returns how many."""
+    killed = 0
+    for _ in range(rounds):  # repeat: a fork bomb may spawn while we sweep
+        victims = []
+        for proc in psutil.process_iter(["uids"]):
+            uids = proc.info.get("uids")
+            if uids and uid in (uids.real, uids.effective, uids.saved):
+                victims.append(proc)
+        if not victims:
+            break
+        for proc in victims:
+            try:
+                proc.kill()
+                killed += 1
+            except psutil.Error:
+                pass
+        psutil.wait_procs(victims, timeout=1)
+    return killed
 
 
 def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,

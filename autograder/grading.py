@@ -71,6 +71,7 @@ def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 
     execution = run_notebook(run_nb, work=work, slot=slot, limits=limits)
     result.update(status=execution.status, isolation=execution.isolation)
     if execution.status != "ok":
+        result["kernel_log"] = execution.stderr[-3000:]  # for the instructor; not shown in feedback
         result["notes"].append(STATUS_TEXT[execution.status] + (f"（{execution.detail}）" if execution.detail else ""))
     result["verdicts"] = [v.to_json() for v in decide(run_nb, probes, execution.status, execution.stopped_at)]
     probe_cells = {p.index for p in probes}

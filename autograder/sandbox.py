@@ -198,7 +198,13 @@ def main(argv: list[str]) -> int:
             return 1
         except InterruptedError:
             continue
-    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+    if os.WIFSIGNALED(status):
+        print(f"sandbox: kernel ended by signal {os.WTERMSIG(status)}", file=sys.stderr)
+        return 128 + os.WTERMSIG(status)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        print(f"sandbox: kernel exited with status {code}", file=sys.stderr)
+    return code
 
 
 def _exec_child(cfg: dict, cmd: list[str], env: dict, uid) -> int:
