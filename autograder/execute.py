@@ -28,6 +28,32 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from .nbgrader_setup import repo_root
 
 SLOT_UID_BASE = 61000
+SLOT_COUNT = 1000
+_held_slots: dict[int, int] = {}
+
+
+def acquire_slot() -> int:
+    """Lease a grading slot (and so a sandbox uid) unique on this machine.
+
+    Two grading runs at the same time must never share a uid: the process sweep after each
+    submission kills everything running as that uid. The lease is an exclusive lock on a
+    file, held until this process exits.
+    """
+    import fcntl
+    import tempfile
+
+    lock_dir = Path(tempfile.gettempdir()) / "genba-dl-grading-slots"
+    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(SLOT_COUNT):
+        fd = os.open(lock_dir / f"{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        _held_slots[slot] = fd
+        return slot
+    raise RuntimeError("no free grading slot")
 
 PASS_ENV = ("PATH", "LANG", "LC_ALL", "COURSE_MNIST_DIR", "COURSE_HOUSING_DIR",
             "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")

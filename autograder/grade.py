@@ -33,7 +33,7 @@ import nbformat
 from tqdm import tqdm
 
 from .build import generate_student_versions, nbgrader_api
-from .execute import Limits
+from .execute import Limits, acquire_slot
 from .intake import notebook_name_for, suggest_name
 from .nbgrader_bridge import result_path
 from .nbgrader_setup import configure, repo_root
@@ -85,9 +85,10 @@ def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
 _slot = None
 
 
-def _init_worker(slots) -> None:
+def _init_worker() -> None:
     global _slot
-    _slot = slots.get()
+    if _slot is None:
+        _slot = acquire_slot()
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 
@@ -101,6 +102,7 @@ def _grade_task(task: Task, root: str, day: str, work: str, limits: Limits) -> t
         result = {"notebook": task.notebook, "file": task.path.name, "status": "grader-error",
                   "notes": [f"採点中に採点システム側のエラーが発生しました（{type(exc).__name__}）。担当者に連絡してください。"],
                   "verdicts": [], "outputs": {}, "normalized": None, "detail": repr(exc)}
+    result["slot"] = _slot
     if result.get("normalized") is not None:
         result["normalized"] = nbformat.writes(result["normalized"])
     return task, result
@@ -127,18 +129,14 @@ def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limi
     done = {}
     try:
         if jobs <= 1:
-            global _slot
-            _slot = 0
+            _init_worker()
             for task in tqdm(tasks, desc="採点", unit="nb"):
                 task, result = _grade_task(task, str(root), day, str(work), limits)
                 _save(root, day, task, result, sources[task.notebook])
                 done[(task.student, task.notebook)] = result
         else:
             ctx = multiprocessing.get_context("forkserver")
-            slots = ctx.Manager().Queue()
-            for i in range(jobs):
-                slots.put(i)
-            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(slots,)) as pool:
+            with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker) as pool:
                 futures = [pool.submit(_grade_task, t, str(root), day, str(work), limits) for t in tasks]
                 for future in tqdm(as_completed(futures), total=len(futures), desc="採点", unit="nb"):
                     task, result = future.result()

@@ -7,12 +7,13 @@ import hashlib
 import json
 import os
 import socket
-import subprocess
 import threading
 
+import psutil
 import pytest
 
 from autograder import grade
+from autograder.execute import SLOT_UID_BASE
 from autograder.grade import score_table
 
 from .grading_support import REPO, answer, make_course_root, submit, trainee, with_answer
@@ -210,8 +211,11 @@ def test_batch_completes_and_grader_files_are_intact(attacked_class):
     assert intact
     assert (root / "gradebook.db").read_bytes()[:15] == b"SQLite format 3"
     assert not os.path.exists("/tmp/left-behind-by-student")
-    out = subprocess.run(["ps", "-eo", "uid="], capture_output=True, text=True).stdout.split()
-    assert not [u for u in out if u.isdigit() and 61000 <= int(u) < 61100]
+    slots = {json.loads(p.read_text())["slot"] for p in (root / "grading/results").rglob("*.json")}
+    uids = {SLOT_UID_BASE + s for s in slots if s is not None}
+    assert uids
+    leftovers = [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real in uids]
+    assert not leftovers
 
 
 @pytest.mark.parametrize("student,words", [
