@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -155,14 +157,27 @@ def prepare_scratch(scratch: Path, uid: int | None) -> None:
             os.chown(dirpath, uid, uid)
 
 
+def _stop_launcher(km) -> None:
+    """Ask the sandbox launcher to kill its kernel namespace and wait until it has exited."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=3)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+
+
 def kill_uid(uid: int, rounds: int = 5) -> int:
-    """Kill every process whose real, effective or saved uid is ``uid``; returns how many."""
+    """Kill every live process whose real, effective or saved uid is ``uid``; returns how many."""
     killed = 0
     for _ in range(rounds):  # repeat: a fork bomb may spawn while we sweep
         victims = []
-        for proc in psutil.process_iter(["uids"]):
+        for proc in psutil.process_iter(["uids", "status"]):
             uids = proc.info.get("uids")
-            if uids and uid in (uids.real, uids.effective, uids.saved):
+            if uids and uid in (uids.real, uids.effective, uids.saved) \
+                    and proc.info.get("status") != psutil.STATUS_ZOMBIE:
                 victims.append(proc)
         if not victims:
             break
@@ -172,7 +187,7 @@ def kill_uid(uid: int, rounds: int = 5) -> int:
                 killed += 1
             except psutil.Error:
                 pass
-        psutil.wait_procs(victims, timeout=1)
+        psutil.wait_procs(victims, timeout=0.2)
     return killed
 
 
@@ -250,6 +265,7 @@ def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
                     client.kc.stop_channels()
                 except Exception:
                     pass
+                _stop_launcher(km)
                 try:
                     run_sync(km.shutdown_kernel)(now=True)
                 except Exception:

@@ -188,8 +188,12 @@ def main(argv: list[str]) -> int:
             _exec_child(cfg, cmd, env, uid)
         finally:
             os._exit(127)
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):  # interrupts reach the kernel
         signal.signal(signum, lambda s, _f: os.kill(child, s))
+    # SIGTERM from the grader ends the kernel for good: PID 1 of a namespace ignores signals it
+    # has no handler for, so kill it; its namespace and every process in it go with it, and
+    # we reap it here so no zombie outlives the launcher.
+    signal.signal(signal.SIGTERM, lambda s, _f: os.kill(child, signal.SIGKILL))
     while True:
         try:
             _, status = os.waitpid(child, 0)

@@ -9,8 +9,9 @@ half file that looks complete.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
-import tempfile
+import secrets
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -45,9 +46,13 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _download(url: str, target: Path, timeout: float) -> None:
+def _download(url: str, target: Path, timeout: float, sha256: str) -> bool:
+    """Download ``url`` to ``target`` atomically; the file only appears when its SHA-256 matches."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
+    # Not tempfile.mkstemp: its 0600 mode would make a file downloaded into a shared data
+    # directory unreadable for other users; os.open with 0o666 honours the umask instead.
+    tmp = str(target.parent / f"{target.name}.{secrets.token_hex(8)}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             while True:
@@ -55,7 +60,10 @@ def _download(url: str, target: Path, timeout: float) -> None:
                 if not block:
                     break
                 out.write(block)
+        if sha256_of(Path(tmp)) != sha256:
+            return False
         os.replace(tmp, target)
+        return True
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -81,14 +89,15 @@ def ensure_file(spec: DataFile, directory: Path, env_var: str, timeout: float = 
     for base in spec.mirrors:
         url = base.rstrip("/") + "/" + spec.name
         try:
-            _download(url, path, timeout)
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            complete = _download(url, path, timeout, spec.sha256)
+        # http.client.HTTPException: e.g. IncompleteRead from a cut-off chunked response or a
+        # garbled status line; neither is an OSError, and the next mirror must still be tried.
+        except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
             errors.append(f"{url}: {exc}")
             continue
-        if sha256_of(path) == spec.sha256:
+        if complete:
             return path
         errors.append(f"{url}: SHA-256 mismatch")
-        path.unlink()
     tried = "\n  ".join(errors) or "(no mirror configured)"
     raise DataNotAvailableError(
         f"データファイル {spec.name} が見つからず、ダウンロードもできませんでした。\n"
