@@ -23,7 +23,6 @@ import shutil
 import sys
 import tempfile
 import time
-import warnings
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from .build import generate_student_versions, nbgrader_api
 from .execute import Limits, acquire_slot
 from .intake import notebook_name_for, suggest_name
 from .nbgrader_bridge import result_path
-from .nbgrader_setup import configure, repo_root
+from .nbgrader_setup import repo_root
 from .notebook_cells import TRAINEE_SUFFIX, is_graded_notebook, read_notebook, write_notebook
 
 
@@ -147,35 +146,38 @@ def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limi
     return done
 
 
-def record_with_nbgrader(root: Path, day: str, students: list[str]) -> dict[str, str]:
-    """Autograde (no execution) and generate feedback for ``students``; returns errors by student."""
+def _feedback(root: str, day: str, student: str) -> tuple[str, str | None]:
+    out = nbgrader_api(Path(root)).generate_feedback(day, student, force=True)
+    return student, None if out["success"] else (out.get("error") or out.get("log", ""))
+
+
+def record_with_nbgrader(root: Path, day: str, students: list[str], jobs: int = 1) -> dict[str, str]:
+    """Autograde (no execution, one process: no SQLite write contention), then render the
+    feedback in parallel (it only reads the gradebook); returns errors by student."""
     generate_student_versions(root / "source" / day, day, course_root=root)
-    from traitlets.config import Config
-
-    config = configure(Config(), root)
-    config.ApplyVerdicts.course_root = str(root)
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    errors = {}
-    # nbgrader's gradebook code triggers harmless SQLAlchemy autoflush warnings
-    warnings.filterwarnings("ignore", message=".*not in session.*")
+    api = nbgrader_api(root)
+    errors, graded = {}, []
     for student in tqdm(students, desc="nbgrader", unit="人"):
         if not any((root / "submitted" / student / day).glob("*.ipynb")):
             # nothing gradable (e.g. only misnamed files): listed with zero, notes in grading/intake
             from nbgrader.api import Gradebook
 
-            with Gradebook(config.CourseDirectory.db_url, "genba-dl") as gb:
+            with Gradebook(api.coursedir.db_url, "genba-dl") as gb:
                 gb.update_or_create_student(student)
             continue
         out = api.autograde(day, student, force=True, create=True)
-        if not out["success"]:
+        if out["success"]:
+            graded.append(student)
+        else:
             errors[student] = out.get("error") or out.get("log", "")
-            continue
-        fb = api.generate_feedback(day, student, force=True)
-        if not fb["success"]:
-            errors[student] = fb.get("error") or fb.get("log", "")
+    if jobs > 1 and len(graded) > 1:
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(min(jobs, len(graded)), mp_context=ctx) as pool:
+            futures = [pool.submit(_feedback, str(root), day, s) for s in graded]
+            results = [f.result() for f in tqdm(as_completed(futures), total=len(futures), desc="フィードバック", unit="人")]
+    else:
+        results = [_feedback(str(root), day, s) for s in tqdm(graded, desc="フィードバック", unit="人")]
+    errors.update({student: error for student, error in results if error})
     return errors
 
 
@@ -258,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         log.write_text("\n".join(items) + "\n", encoding="utf-8")
         for item in items:
             print(f"[{student}] {item}")
-    errors = record_with_nbgrader(root, args.day, graded_students)
+    errors = record_with_nbgrader(root, args.day, graded_students, args.jobs)
     for student, error in errors.items():
         print(f"[{student}] nbgrader で記録できませんでした: {error}", file=sys.stderr)
     csv_path = args.csv or root / "grades.csv"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .checks import registry
 from .execute import Limits, run_notebook
-from .intake import SubmissionError, normalize, read_submission
+from .intake import SubmissionError, normalize, read_submission, skip_demo_cells
 from .notebook_cells import grade_id, is_test_cell
 from .probes import STATUS_TEXT, decide, instrument
 
@@ -67,6 +67,7 @@ def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 
     result["notes"] = normalized.notes
     result["normalized"] = normalized.notebook
     run_nb = copy.deepcopy(normalized.notebook)
+    skip_demo_cells(run_nb, source_nb)
     probes = instrument(run_nb, registry()[notebook])
     execution = run_notebook(run_nb, work=work, slot=slot, limits=limits)
     result.update(status=execution.status, isolation=execution.isolation)

@@ -3,10 +3,12 @@
 A submission is untrusted bytes. ``read_submission`` turns it into a notebook or a clear
 Japanese reason why not (not UTF-8, not JSON, not nbformat 4, ...). ``normalize`` rebuilds
 it on the instructor's source notebook so that nothing a student did to the structure can
-confuse grading: answer cells are taken from the student (matched by nbgrader grade_id;
-the first copy wins when duplicated), every other nbgrader cell (prose, locked demo code,
-test cells) comes from the instructor, whatever the student did to its source, metadata or
-id; cells the student added are kept, in place, as plain cells.
+confuse grading: the student's notebook is the base; answer cells keep the student's code
+(matched by nbgrader grade_id; the first copy wins when duplicated); every other nbgrader
+cell (locked prose and code, test cells) is the instructor's, whatever the student did to
+its source, metadata or id, and comes back where it belongs when deleted; cells without
+nbgrader metadata (demo code, notes, cells the student added) are the student's own and
+are kept in place, as plain cells.
 """
 
 from __future__ import annotations
@@ -104,47 +106,69 @@ def _plain_copy(cell):
 
 def normalize(submitted, source) -> Normalized:
     """Rebuild ``submitted`` on the instructor's ``source`` notebook (see module docstring)."""
-    source_ids = {grade_id(c): c for c in source.cells if grade_id(c)}
+    source_cells = {grade_id(c): c for c in source.cells if grade_id(c)}
+    order = [grade_id(c) for c in source.cells if grade_id(c)]
     notes: list[str] = []
-    answers: dict[str, str] = {}
-    extras: dict[str | None, list] = {}
-    anchor: str | None = None
+    cells: list = []
     seen: set[str] = set()
     for cell in submitted.cells:
         gid = grade_id(cell)
-        if gid in source_ids:
+        if gid in source_cells:
             if gid in seen:
                 notes.append(f"セル {gid} が重複していたため、最初のものだけを使いました。")
                 continue
             seen.add(gid)
-            anchor = gid
-            if is_answer_cell(source_ids[gid]):
-                if cell.cell_type != "code":
-                    notes.append(f"解答セル {gid} がコードセルではなくなっていたため、中身をコードとして扱いました。")
-                answers[gid] = cell.source
+            restored = copy.deepcopy(source_cells[gid])
+            if is_answer_cell(restored):
+                if cell.cell_type != restored.cell_type:
+                    notes.append(f"解答セル {gid} の種類が変えられていたため、元の種類に戻しました。")
+                restored.source = cell.source
+            cells.append(restored)
             continue
         if gid is not None:
             notes.append(f"不明なセル {gid} は通常のセルとして扱いました。")
-        extras.setdefault(anchor, []).append(_plain_copy(cell))
-    out = copy.deepcopy(source)
-    cells = [_plain_copy(c) for c in extras.get(None, [])]
-    for cell in out.cells:
-        gid = grade_id(cell)
-        if gid and is_answer_cell(cell):
-            if gid in answers:
-                cell.source = answers[gid]
-            else:
-                notes.append(f"解答セル {gid} が見つかりませんでした（未解答として扱います）。")
-                cell.source = ""
-        elif gid and gid not in seen:
+        cells.append(_plain_copy(cell))
+    # nbgrader cells the student deleted come back after the previous one that is present
+    for i, gid in enumerate(order):
+        if gid in seen:
+            continue
+        restored = copy.deepcopy(source_cells[gid])
+        if is_answer_cell(restored):
+            notes.append(f"解答セル {gid} が見つかりませんでした（未解答として扱います）。")
+            restored.source = ""
+        else:
             notes.append(f"セル {gid} が削除されていたため、元に戻しました。")
+        previous = [g for g in order[:i] if g in seen]
+        position = 0
+        if previous:
+            position = next(k for k, c in enumerate(cells) if grade_id(c) == previous[-1]) + 1
+        cells.insert(position, restored)
+        seen.add(gid)
+    for cell in cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-        cells.append(cell)
-        if gid:
-            cells.extend(extras.get(gid, []))
+    out = copy.deepcopy(source)
     out.cells = cells
+    used: set[str] = set()
     for i, cell in enumerate(out.cells):
-        cell.id = f"cell-{i:03d}" if not grade_id(cell) else grade_id(cell)
+        cid = grade_id(cell) or cell.get("id") or f"cell-{i:03d}"
+        if cid in used or not isinstance(cid, str):
+            cid = f"cell-{i:03d}"
+        while cid in used:
+            cid += "-x"
+        used.add(cid)
+        cell.id = cid
     return Normalized(out, notes)
+
+
+def skip_demo_cells(nb, source, tag: str = "grading-skip") -> int:
+    """Replace the instructor-tagged demo cells the student left unchanged by ``pass``."""
+    tagged = {c.get("id"): c.source for c in source.cells
+              if c.cell_type == "code" and tag in c.get("metadata", {}).get("tags", []) and not grade_id(c)}
+    skipped = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not grade_id(cell) and tagged.get(cell.get("id")) == cell.source:
+            cell.source = "pass  # デモ用のセル（採点では実行しません）"
+            skipped += 1
+    return skipped

@@ -123,17 +123,16 @@ except Exception:
 """
 
 
-def _tree_digest(*paths):
-    h = hashlib.sha256()
+def _tree_digest(*paths) -> dict[str, str]:
+    digests = {}
     for base in paths:
-        for dirpath, _, files in sorted(os.walk(base)):
-            for name in sorted(files):
-                if "__pycache__" in dirpath:
-                    continue
+        for dirpath, _, files in os.walk(base):
+            if "__pycache__" in dirpath:
+                continue
+            for name in files:
                 p = os.path.join(dirpath, name)
-                h.update(p.encode())
-                h.update(open(p, "rb").read())
-    return h.hexdigest()
+                digests[p] = hashlib.sha256(open(p, "rb").read()).hexdigest()
+    return digests
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +185,8 @@ def attacked_class(tmp_path_factory):
                        "--notebooks", NB, "--cell-timeout", "8", "--notebook-timeout", "30"])
     listener.close()
     after = _tree_digest(*protected)
-    return root, code, score_table(root, DAY), before == after
+    changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    return root, code, score_table(root, DAY), changed
 
 
 @pytest.mark.parametrize("student", sorted(f"attack_{n}" for n in list(ATTACKS) + [
@@ -206,9 +206,9 @@ def test_correct_answers_among_attackers_keep_full_marks(attacked_class, student
 
 
 def test_batch_completes_and_grader_files_are_intact(attacked_class):
-    root, code, table, intact = attacked_class
+    root, code, table, changed = attacked_class
     assert code == 0
-    assert intact
+    assert changed == []
     assert (root / "gradebook.db").read_bytes()[:15] == b"SQLite format 3"
     assert not os.path.exists("/tmp/left-behind-by-student")
     slots = {json.loads(p.read_text())["slot"] for p in (root / "grading/results").rglob("*.json")}
