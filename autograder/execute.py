@@ -30,7 +30,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from .nbgrader_setup import repo_root
 
 SLOT_UID_BASE = 61000
-SLOT_COUNT = 1000
+SLOT_COUNT = 500  # two sandbox uids per slot
 _held_slots: dict[int, int] = {}
 
 
@@ -107,7 +107,7 @@ def sandbox_available() -> bool:
     return sys.platform.startswith("linux")
 
 
-def _sandbox_config(scratch: Path, slot: int, limits: Limits, hide: list[str], connection_file: Path) -> dict:
+def _sandbox_config(scratch: Path, uid: int | None, limits: Limits, hide: list[str], connection_file: Path) -> dict:
     env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
     env.update({
         "HOME": str(scratch),
@@ -130,7 +130,7 @@ def _sandbox_config(scratch: Path, slot: int, limits: Limits, hide: list[str], c
         if os.environ.get(var):
             keep.add(str(Path(os.environ[var]).resolve()))
     return {
-        "uid": SLOT_UID_BASE + slot,
+        "uid": uid,
         "scratch": str(scratch),
         "hide": hide,
         "keep_readonly": sorted(keep),
@@ -191,23 +191,37 @@ def kill_uid(uid: int, rounds: int = 5) -> int:
     return killed
 
 
-def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
-                 hide: list[str] | None = None) -> Execution:
-    """Execute ``nb`` (modified in place) in a sandboxed kernel; never raises for student faults."""
-    limits = limits or Limits()
-    root = os.geteuid() == 0
-    uid = SLOT_UID_BASE + slot if root else None
-    scratch = work / f"slot{slot}"
+PRELOAD = "__import__('numpy'); __import__('matplotlib.pyplot'); __import__('course.plotting')"
+
+
+@dataclass
+class Launched:
+    """A sandboxed kernel process that has been started (and may still be booting)."""
+
+    km: object
+    uid: int | None
+    scratch: Path
+    stderr_path: Path
+    stderr_file: object
+    error: str = ""
+
+
+def launch_kernel(work: Path, slot: int, sub: int, limits: Limits, hide: list[str] | None = None) -> Launched:
+    """Start a sandboxed kernel for ``slot`` (``sub`` 0/1: two uids per slot so the next kernel
+    can boot while the current one runs). Returns at once; the kernel boots in the background,
+    importing numpy, matplotlib and ``course`` so the notebook does not pay for them."""
+    uid = SLOT_UID_BASE + 2 * slot + sub if os.geteuid() == 0 else None
+    name = f"slot{slot}-{sub}"
+    scratch = work / name
     prepare_scratch(scratch, uid)
-    control = work / f"control{slot}"
+    control = work / f"control-{name}"
     control.mkdir(parents=True, exist_ok=True)
     os.chmod(control, 0o700)
     connection_file = scratch / "kernel.json"
     hide = hide if hide is not None else [str(repo_root()), str(work)]
-    cfg = _sandbox_config(scratch, slot, limits, hide, connection_file)
+    cfg = _sandbox_config(scratch, uid, limits, hide, connection_file)
     cfg_path = control / "sandbox.json"
     cfg_path.write_text(json.dumps(cfg))
-
     km = AsyncKernelManager(transport="ipc", ip=str(scratch / "ipc"), connection_file=str(connection_file))
     km._kernel_spec = KernelSpec(
         argv=[sys.executable, "-m", "autograder.sandbox", str(cfg_path), "--",
@@ -215,6 +229,61 @@ def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
         display_name="sandboxed python3", language="python",
     )
     km.shutdown_wait_time = 1.0
+    stderr_path = control / "kernel.stderr"
+    stderr_file = open(stderr_path, "wb")
+    launched = Launched(km, uid, scratch, stderr_path, stderr_file)
+    try:
+        run_sync(km.start_kernel)(
+            stdout=stderr_file, stderr=stderr_file, cwd=str(scratch),
+            extra_arguments=["--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={PRELOAD}"])
+    except Exception as exc:  # the sandbox refused to start, bad environment
+        launched.error = f"{type(exc).__name__}: {exc}"
+    return launched
+
+
+def dispose(launched: Launched) -> None:
+    """Stop the kernel and everything it started; remove its scratch directory."""
+    _stop_launcher(launched.km)
+    try:
+        run_sync(launched.km.shutdown_kernel)(now=True)
+    except Exception:
+        pass
+    if launched.uid is not None:
+        kill_uid(launched.uid)
+    launched.stderr_file.close()
+    shutil.rmtree(launched.scratch, ignore_errors=True)
+
+
+class KernelSupply:
+    """One grading slot's kernels: a fresh kernel per notebook, the next one started ahead."""
+
+    def __init__(self, work: Path, slot: int, limits: Limits, hide: list[str] | None = None):
+        self.work, self.slot, self.limits, self.hide = work, slot, limits, hide
+        self.count = 0
+        self.pending: Launched | None = None
+
+    def _launch(self) -> Launched:
+        launched = launch_kernel(self.work, self.slot, self.count % 2, self.limits, self.hide)
+        self.count += 1
+        return launched
+
+    def take(self) -> Launched:
+        current = self.pending or self._launch()
+        self.pending = self._launch()
+        return current
+
+    def close(self) -> None:
+        if self.pending is not None:
+            dispose(self.pending)
+            self.pending = None
+
+
+def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
+                 hide: list[str] | None = None, supply: KernelSupply | None = None) -> Execution:
+    """Execute ``nb`` (modified in place) in a fresh sandboxed kernel; never raises for student faults."""
+    limits = limits or Limits()
+    launched = supply.take() if supply else launch_kernel(work, slot, 0, limits, hide)
+    km = launched.km
     client = OutputCappedClient(
         nb, km=km, timeout=limits.cell_timeout, startup_timeout=limits.startup_timeout,
         allow_errors=True, interrupt_on_timeout=False, record_timing=False, allow_stdin=False,
@@ -223,63 +292,55 @@ def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
     result = Execution(notebook=nb)
     started = time.monotonic()
     deadline = started + limits.notebook_timeout
-    stderr_path = control / "kernel.stderr"
     try:
-        with open(stderr_path, "wb") as stderr_file:
-            try:
-                client.km = km
-                client.start_new_kernel(stdout=stderr_file, stderr=stderr_file, cwd=str(scratch))
-                client.start_new_kernel_client()
-            except Exception as exc:  # kernel could not start (sandbox refused, bad env)
-                result.status, result.detail = "startup", f"{type(exc).__name__}: {exc}"
-                return result
-            try:
-                for index, cell in enumerate(nb.cells):
-                    if cell.cell_type != "code":
-                        continue
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        result.status, result.stopped_at = "wall", index
-                        break
-                    client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
-                    try:
-                        client.execute_cell(cell, index)
-                    except CellTimeoutError:
-                        over_wall = time.monotonic() >= deadline - 0.5
-                        result.status, result.stopped_at = ("wall" if over_wall else "timeout"), index
-                        break
-                    except DeadKernelError:
-                        result.status, result.stopped_at = "dead", index
-                        break
-                    except RuntimeError as exc:  # channel errors after the kernel vanished
-                        result.status, result.stopped_at, result.detail = "dead", index, str(exc)
-                        break
-                    if client.output_exceeded:
-                        result.status, result.stopped_at = "output", index
-                        break
-                    if not run_sync(km.is_alive)():
-                        result.status, result.stopped_at = "dead", index + 1
-                        break
-            finally:
+        if launched.error:
+            result.status, result.detail = "startup", launched.error
+            return result
+        try:
+            client.start_new_kernel_client()
+        except Exception as exc:  # kernel died while booting (sandbox refused, bad env)
+            result.status, result.detail = "startup", f"{type(exc).__name__}: {exc}"
+            return result
+        try:
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    result.status, result.stopped_at = "wall", index
+                    break
+                client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
                 try:
-                    client.kc.stop_channels()
-                except Exception:
-                    pass
-                _stop_launcher(km)
-                try:
-                    run_sync(km.shutdown_kernel)(now=True)
-                except Exception:
-                    pass
+                    client.execute_cell(cell, index)
+                except CellTimeoutError:
+                    over_wall = time.monotonic() >= deadline - 0.5
+                    result.status, result.stopped_at = ("wall" if over_wall else "timeout"), index
+                    break
+                except DeadKernelError:
+                    result.status, result.stopped_at = "dead", index
+                    break
+                except RuntimeError as exc:  # channel errors after the kernel vanished
+                    result.status, result.stopped_at, result.detail = "dead", index, str(exc)
+                    break
+                if client.output_exceeded:
+                    result.status, result.stopped_at = "output", index
+                    break
+                if not run_sync(km.is_alive)():
+                    result.status, result.stopped_at = "dead", index + 1
+                    break
+        finally:
+            try:
+                client.kc.stop_channels()
+            except Exception:
+                pass
     finally:
-        if uid is not None:
-            kill_uid(uid)
+        dispose(launched)
         result.seconds = time.monotonic() - started
         try:
-            result.stderr = stderr_path.read_text(errors="replace")[-4000:]
+            result.stderr = launched.stderr_path.read_text(errors="replace")[-4000:]
         except OSError:
             pass
-        result.isolation = _isolation_level(result.stderr, root)
-        shutil.rmtree(scratch, ignore_errors=True)
+        result.isolation = _isolation_level(result.stderr, launched.uid is not None)
     return result
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import sys
@@ -32,7 +33,7 @@ import nbformat
 from tqdm import tqdm
 
 from .build import generate_student_versions, nbgrader_api
-from .execute import Limits, acquire_slot
+from .execute import SLOT_UID_BASE, KernelSupply, Limits, acquire_slot, kill_uid
 from .intake import notebook_name_for, suggest_name
 from .nbgrader_bridge import result_path
 from .nbgrader_setup import repo_root
@@ -82,6 +83,7 @@ def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
 
 
 _slot = None
+_supply: KernelSupply | None = None
 
 
 def _init_worker() -> None:
@@ -91,12 +93,30 @@ def _init_worker() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+def _close_supply() -> None:
+    global _supply
+    if _supply is not None:
+        _supply.close()
+        _supply = None
+
+
+def _kernels(work: str, limits: Limits) -> KernelSupply:
+    """This worker's kernel supply (created on first use, closed when the worker exits)."""
+    global _supply
+    if _supply is None or _supply.work != Path(work) or _supply.limits != limits:
+        _close_supply()
+        _supply = KernelSupply(Path(work), _slot, limits)
+        multiprocessing.util.Finalize(None, _close_supply, exitpriority=10)
+    return _supply
+
+
 def _grade_task(task: Task, root: str, day: str, work: str, limits: Limits) -> tuple[Task, dict]:
     from .grading import grade_file
 
     source = read_notebook(Path(root) / "source" / day / f"{task.notebook}.ipynb")
     try:
-        result = grade_file(task.path, task.notebook, source, work=Path(work), slot=_slot, limits=limits)
+        result = grade_file(task.path, task.notebook, source, work=Path(work), slot=_slot, limits=limits,
+                            supply=_kernels(work, limits))
     except Exception as exc:  # a grader bug must not stop the batch; the student sees a neutral note
         result = {"notebook": task.notebook, "file": task.path.name, "status": "grader-error",
                   "notes": [f"採点中に採点システム側のエラーが発生しました（{type(exc).__name__}）。担当者に連絡してください。"],
@@ -142,6 +162,11 @@ def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limi
                     _save(root, day, task, result, sources[task.notebook])
                     done[(task.student, task.notebook)] = result
     finally:
+        _close_supply()
+        # backstop: nothing of any slot used in this batch may outlive it
+        for slot in ({r.get("slot") for r in done.values()} - {None}) if os.geteuid() == 0 else ():
+            for sub in (0, 1):
+                kill_uid(SLOT_UID_BASE + 2 * slot + sub)
         shutil.rmtree(work, ignore_errors=True)
     return done
 

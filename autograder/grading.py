@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from .checks import registry
-from .execute import Limits, run_notebook
+from .execute import KernelSupply, Limits, run_notebook
 from .intake import SubmissionError, normalize, read_submission, skip_demo_cells
 from .notebook_cells import grade_id, is_test_cell
 from .probes import STATUS_TEXT, decide, instrument
@@ -51,7 +51,7 @@ def failed_everywhere(source_nb, message: str) -> list[dict]:
 
 
 def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 0,
-               limits: Limits | None = None) -> dict:
+               limits: Limits | None = None, supply: KernelSupply | None = None) -> dict:
     """Grade ``path`` as notebook ``notebook`` (the stem, e.g. ``1_4_softmax``)."""
     started = time.monotonic()
     result = {"notebook": notebook, "file": path.name, "status": "ok", "notes": [], "verdicts": [],
@@ -69,7 +69,7 @@ def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 
     run_nb = copy.deepcopy(normalized.notebook)
     skip_demo_cells(run_nb, source_nb)
     probes = instrument(run_nb, registry()[notebook])
-    execution = run_notebook(run_nb, work=work, slot=slot, limits=limits)
+    execution = run_notebook(run_nb, work=work, slot=slot, limits=limits, supply=supply)
     result.update(status=execution.status, isolation=execution.isolation)
     if execution.status != "ok":
         result["kernel_log"] = execution.stderr[-3000:]  # for the instructor; not shown in feedback
