@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
+from nbformat.v4 import new_markdown_cell
 from traitlets import Unicode
 
 from .notebook_cells import grade_id, is_test_cell
@@ -60,9 +61,25 @@ class ApplyVerdicts(NbGraderPreprocessor):
         notes = result.get("notes") or []
         nb.metadata["course_grading"] = {"status": result.get("status", "ungraded"), "notes": notes,
                                          "isolation": result.get("isolation", "")}
-        if notes:
-            from nbformat.v4 import new_markdown_cell
-
-            text = "**採点時のお知らせ**\n\n" + "\n".join(f"- {n}" for n in notes)
-            nb.cells.insert(0, new_markdown_cell(text, id="course-grading-notes"))
+        nb.cells.insert(0, new_markdown_cell(summary_markdown(nb, verdicts, notes), id="course-grading-summary"))
         return nb, resources
+
+
+def summary_markdown(nb, verdicts: dict, notes: list[str]) -> str:
+    """A Japanese summary for the top of the feedback: every test cell, its result and points."""
+    rows, got, total = [], 0.0, 0.0
+    for cell in nb.cells:
+        if not is_test_cell(cell):
+            continue
+        gid = grade_id(cell)
+        points = float(cell.metadata["nbgrader"].get("points", 0))
+        passed = bool(verdicts.get(gid, {}).get("passed"))
+        got += points if passed else 0.0
+        total += points
+        rows.append(f"| {gid} | {'✔ 合格' if passed else '✘ 不合格'} | {points if passed else 0:g} / {points:g} |")
+    lines = ["## 採点結果", "", f"**合計: {got:g} / {total:g} 点**", "",
+             "| テスト | 結果 | 点数 |", "| --- | --- | --- |", *rows, "",
+             "不合格のテストは、そのセルの下に理由（入力・期待値・実際の値・考えられる原因）が表示されています。"]
+    if notes:
+        lines += ["", "### 採点時のお知らせ", *[f"- {n}" for n in notes]]
+    return "\n".join(lines)

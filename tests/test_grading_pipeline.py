@@ -59,5 +59,6 @@ def test_feedback_is_japanese_and_hides_hidden_tests(graded_class):
     for name in NOTEBOOKS:
         html = (root / "feedback" / "untouched" / DAY / f"{name}.html").read_text(encoding="utf-8")
         assert "不合格" in html and "NotImplementedError" in html
+        assert "採点結果" in html and "合計: 0 / " in html
         for secret in ("BEGIN HIDDEN TESTS", "run_check", "autograder", "reference_"):
             assert secret not in html, (name, secret)
