@@ -62,3 +62,39 @@ def test_feedback_is_japanese_and_hides_hidden_tests(graded_class):
         assert "採点結果" in html and "合計: 0 / " in html
         for secret in ("BEGIN HIDDEN TESTS", "run_check", "autograder", "reference_"):
             assert secret not in html, (name, secret)
+
+
+def test_regrading_one_student_and_notebook_keeps_the_rest(graded_class, tmp_path):
+    root, _ = graded_class
+    before = score_table(root, DAY)
+    subs = tmp_path / "resubmitted"
+    submit(subs, "untouched", "1_4_softmax_trainee.ipynb", answer(DAY, "1_4_softmax"))
+    code = grade.main([DAY, "--submissions", str(subs), "--root", str(root), "--jobs", "1",
+                       "--students", "untouched", "--notebooks", "1_4_softmax"])
+    after = score_table(root, DAY)
+    assert code == 0
+    assert after["untouched"]["1_4_softmax"][0] == after["untouched"]["1_4_softmax"][1] > 0
+    for name in NOTEBOOKS:
+        assert after["answers"][name] == before["answers"][name]
+        if name != "1_4_softmax":
+            assert after["untouched"][name] == before["untouched"][name]
+
+
+def test_parallel_and_sequential_runs_give_identical_verdicts(tmp_path):
+    from .grading_support import with_answer
+
+    subs = tmp_path / "submissions"
+    wrong = "def softmax(x):\n    e = np.exp(x)\n    return e / np.sum(e)\n"
+    for i, nb in enumerate([answer(DAY, "1_4_softmax"), trainee(DAY, "1_4_softmax"),
+                            with_answer(trainee(DAY, "1_4_softmax"), "softmax", wrong)]):
+        submit(subs, f"s{i}", "1_4_softmax_trainee.ipynb", nb)
+        submit(subs, f"s{i}", "1_1_perceptron.ipynb", answer(DAY, "1_1_perceptron") if i else trainee(DAY, "1_1_perceptron"))
+    verdicts = {}
+    for jobs in (1, 2):
+        root = make_course_root(tmp_path / f"jobs{jobs}")
+        assert grade.main([DAY, "--submissions", str(subs), "--root", str(root), "--jobs", str(jobs),
+                           "--notebooks", "1_4_softmax,1_1_perceptron"]) == 0
+        verdicts[jobs] = {p.relative_to(root).as_posix(): json.loads(p.read_text())["verdicts"]
+                          for p in sorted((root / "grading/results").rglob("*.json"))}
+    assert len(verdicts[1]) == 6
+    assert verdicts[1] == verdicts[2]
