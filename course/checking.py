@@ -54,6 +54,7 @@ class FunctionCheck:
     check_inputs_unchanged: bool = True
     mistakes: Sequence[Mistake] = ()
     must_be_own: bool = True  # the function must be defined in the notebook
+    allowed_borrowed: Sequence[str] = ()  # "module.name" a solution may call (e.g. "numpy.tanh")
     # (substring of the error text, Japanese hint): shown when the student's function raises an
     # error whose text ("ExceptionType: message") contains the substring
     error_hints: Sequence[tuple[str, str]] = ()
@@ -75,6 +76,84 @@ class FunctionCheck:
                 for c in self.cases
             ],
         }
+
+
+@dataclass
+class Step:
+    """One step of a class scenario: create the object, call a method, read or set an attribute."""
+
+    op: str  # "new", "call", "get" or "set"
+    method: str = ""
+    path: tuple = ()
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    record: bool = False
+    label: str = ""
+    forbid_warnings: bool = False
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        if self.op == "call":
+            return f"{self.method}() の戻り値"
+        return "属性 " + ".".join(str(p) for p in self.path)
+
+    def encode(self) -> dict:
+        return {"op": self.op, "method": self.method, "path": list(self.path), "record": self.record,
+                "args": [probe.encode_value(a) for a in self.args],
+                "kwargs": {k: probe.encode_value(v) for k, v in self.kwargs.items()}}
+
+
+def new(*args, **kwargs) -> Step:
+    """Create the object under test: ``Cls(*args, **kwargs)``."""
+    return Step("new", args=args, kwargs=kwargs)
+
+
+def call(method: str, *args, label: str = "", record: bool = True, forbid_warnings: bool = False, **kwargs) -> Step:
+    """Call ``obj.method(*args, **kwargs)`` and check its return value (``record=False``: only run it)."""
+    return Step("call", method=method, args=args, kwargs=kwargs, record=record, label=label,
+                forbid_warnings=forbid_warnings)
+
+
+def get(path: str, label: str = "") -> Step:
+    """Check ``obj.a.b`` (dict keys allowed on the way: ``"params.W1"``)."""
+    return Step("get", path=tuple(path.split(".")), record=True, label=label)
+
+
+def put(path: str, value) -> Step:
+    """Set ``obj.a.b = value`` (arrays of the same shape are filled in place)."""
+    return Step("set", path=tuple(path.split(".")), args=(value,))
+
+
+@dataclass
+class Scenario:
+    label: str
+    steps: Sequence[Step]
+
+    def encoded_steps(self) -> list[dict]:
+        return [st.encode() for st in self.steps]
+
+
+@dataclass
+class ClassCheck:
+    """Checks a class (a layer, a network) by running scenarios on a new object and comparing
+    every recorded step with the same scenario run on the reference class."""
+
+    function: str  # the class name in the notebook
+    scenarios: Sequence[Scenario]
+    reference: type
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    dtype: Optional[str] = None
+    returns: str = "auto"
+    check_inputs_unchanged: bool = True
+    mistakes: Sequence[Mistake] = ()  # implementation = a wrong class
+    error_hints: Sequence[tuple] = ()
+    must_be_own: bool = True
+    allowed_borrowed: Sequence[str] = ()
+
+    def request(self) -> dict:
+        return {"function": self.function, "scenarios": [{"steps": sc.encoded_steps()} for sc in self.scenarios]}
 
 
 @dataclass
@@ -259,15 +338,6 @@ def compare(expected, got, *, rtol: float, atol: float, dtype: Optional[str], re
             f"    最大誤差: {max_err:.3g}{where}（許容: rtol={rtol:g}, atol={atol:g}）")
 
 
-def _matches(fn, case: Case, got, check: FunctionCheck) -> bool:
-    try:
-        with np.errstate(all="ignore"):
-            value = fn(*_copy_args(case.args), **_copy_args(case.kwargs))
-    except Exception:
-        return False
-    return compare(value, got, rtol=check.rtol, atol=check.atol, dtype=None, returns="auto") is None
-
-
 _WARNING_HINTS = (
     ("overflow", "大きな値でもオーバーフローしない計算方法にしてください。"),
     ("divide by zero", "0 で割る・log(0) を避けてください（微小な値 eps を足す・クリップする）。"),
@@ -296,58 +366,142 @@ def _looks_own(info: dict) -> bool:
     return info.get("module") == "__main__"
 
 
-def judge(check: FunctionCheck, report: Optional[dict]) -> Verdict:
-    """Decide pass/fail from a probe report (data only) and the check's expectations."""
+def _judge_entry(check, header: str, result: dict, expected, args, forbid_warnings: bool,
+                 mistake_values) -> Optional[str]:
+    """Why one probed result (a call or a recorded step) fails, or None when it passes.
+
+    ``mistake_values`` is a callable returning, for each of the check's mistakes, the value that
+    wrong implementation gives here (or NOT_SET when it does not apply).
+    """
+    if not result.get("ok"):
+        error = result.get("error", "不明なエラー")
+        hints = []
+        if "NotImplementedError" in error:
+            hints.append("まだ解答が書かれていません（raise NotImplementedError() を消して実装してください）。")
+        hints += error_hints(check, error)
+        hint = "".join(f"\n  ヒント: {h}" for h in hints)
+        return f"{header}  エラーが発生しました: {error}{hint}"
+    try:
+        got = probe.decode_value(result["value"])
+    except Exception as exc:  # malformed report → fail
+        return f"{header}  戻り値を読み取れませんでした（{exc}）。"
+    got_cls = result["value"].get("cls", "")
+    if result["value"].get("kind") == "other":
+        return f"{header}  戻り値の型 {got_cls} は使えません（{result['value'].get('repr')}）。"
+    if check.check_inputs_unchanged:
+        after = [probe.decode_value(a) for a in result.get("args_after", [])]
+        for i, (before, now) in enumerate(zip(args, after)):
+            if isinstance(before, np.ndarray) and (not isinstance(now, np.ndarray) or now.shape != before.shape
+                                                   or not np.array_equal(now, before, equal_nan=True)):
+                return f"{header}  {i + 1} 番目の引数（入力配列）が書き換えられています。入力は変更しないでください。"
+    reason = compare(expected, got, rtol=check.rtol, atol=check.atol, dtype=check.dtype,
+                     returns=check.returns, got_cls=got_cls if isinstance(got, np.ndarray) else "")
+    if reason:
+        hints = []
+        for mistake, value in zip(check.mistakes, mistake_values()):
+            if value is not NOT_SET and compare(value, got, rtol=check.rtol, atol=check.atol, dtype=None,
+                                                returns="auto") is None:
+                hints.append(mistake.hint)
+        text = f"{header}  {reason}"
+        if hints:
+            text += "\n  考えられる原因: " + hints[0]
+        return text
+    if forbid_warnings and result.get("warnings"):
+        return (f"{header}  計算中に警告が出ました: {result['warnings'][0]}\n"
+                f"  ヒント: {warning_hint(result['warnings'][0])}")
+    return None
+
+
+def _judge_target(check, report: Optional[dict], kind: str) -> Optional[str]:
+    """Why the probed object itself is unusable (missing, not callable, not the student's own)."""
     name = check.function
     if not report or report.get("function") != name:
-        return Verdict(False, f"{name} の結果を受け取れませんでした（セルが実行されなかったか、カーネルが停止しました）。")
+        return f"{name} の結果を受け取れませんでした（セルが実行されなかったか、カーネルが停止しました）。"
     info = report.get("callable") or {}
     if not info.get("exists"):
-        return Verdict(False, f"関数 {name} が定義されていません。解答セルを実行して {name} を定義してください。")
+        return f"{kind} {name} が定義されていません。解答セルを実行して {name} を定義してください。"
     if not info.get("callable"):
-        return Verdict(False, f"{name} が関数になっていません（型: {info.get('type')}）。")
+        return f"{name} が{kind}になっていません（型: {info.get('type')}）。"
     if check.must_be_own and not _looks_own(info):
-        return Verdict(False, (f"{name} はノートブックの中で自分で実装してください。"
-                               f"ライブラリの関数をそのまま使うことはできません（由来: {info.get('module')}）。"))
+        return (f"{name} はノートブックの中で自分で実装してください。"
+                f"ライブラリのものをそのまま使うことはできません（由来: {info.get('module')}）。")
+    borrowed = [b for b in info.get("borrowed") or [] if b not in check.allowed_borrowed]
+    if check.must_be_own and borrowed:
+        return (f"{name} はノートブックの中で自分で実装してください。"
+                f"既存の実装 {', '.join(borrowed)} を呼び出すだけの解答は採点できません。")
+    return None
+
+
+def judge(check, report: Optional[dict]) -> Verdict:
+    """Decide pass/fail from a probe report (data only) and the check's expectations."""
+    if isinstance(check, ClassCheck):
+        return _judge_class(check, report)
+    name = check.function
+    problem = _judge_target(check, report, "関数")
+    if problem:
+        return Verdict(False, problem)
     results = report.get("results") or []
     if len(results) != len(check.cases):
         return Verdict(False, f"{name} の結果の数が合いません（期待 {len(check.cases)}、受信 {len(results)}）。")
     for case, result in zip(check.cases, results):
         header = f"{name}: 「{case.label}」で不合格です。\n  入力: {describe_inputs(case)}\n"
-        if not result.get("ok"):
-            error = result.get("error", "不明なエラー")
-            hints = []
-            if error.startswith("NotImplementedError"):
-                hints.append("まだ解答が書かれていません（raise NotImplementedError() を消して実装してください）。")
-            hints += error_hints(check, error)
-            hint = "".join(f"\n  ヒント: {h}" for h in hints)
-            return Verdict(False, f"{header}  エラーが発生しました: {error}{hint}")
-        try:
-            got = probe.decode_value(result["value"])
-        except Exception as exc:  # malformed report → fail
-            return Verdict(False, f"{header}  戻り値を読み取れませんでした（{exc}）。")
-        got_cls = result["value"].get("cls", "")
-        if result["value"].get("kind") == "other":
-            return Verdict(False, f"{header}  戻り値の型 {got_cls} は使えません（{result['value'].get('repr')}）。")
-        expected = check.expected_for(case)
-        reason = compare(expected, got, rtol=check.rtol, atol=check.atol, dtype=check.dtype,
-                         returns=check.returns, got_cls=got_cls if isinstance(got, np.ndarray) else "")
-        if reason:
-            hints = [m.hint for m in check.mistakes if _matches(m.implementation, case, got, check)]
-            text = f"{header}  {reason}"
-            if hints:
-                text += "\n  考えられる原因: " + hints[0]
-            return Verdict(False, text)
-        if case.forbid_warnings and result.get("warnings"):
-            return Verdict(False, (f"{header}  計算中に警告が出ました: {result['warnings'][0]}\n"
-                                   f"  ヒント: {warning_hint(result['warnings'][0])}"))
-        if check.check_inputs_unchanged:
-            after = [probe.decode_value(a) for a in result.get("args_after", [])]
-            for i, (before, now) in enumerate(zip(case.args, after)):
-                if isinstance(before, np.ndarray) and (not isinstance(now, np.ndarray) or now.shape != before.shape
-                                                       or not np.array_equal(now, before, equal_nan=True)):
-                    return Verdict(False, f"{header}  {i + 1} 番目の引数（入力配列）が書き換えられています。入力は変更しないでください。")
+
+        def mistake_values(case=case):
+            return [_run_quietly(lambda m=m: m.implementation(*_copy_args(case.args), **_copy_args(case.kwargs)))
+                    for m in check.mistakes]
+
+        failure = _judge_entry(check, header, result, check.expected_for(case), case.args,
+                               case.forbid_warnings, mistake_values)
+        if failure:
+            return Verdict(False, failure)
     return Verdict(True, f"{name}: {len(check.cases)} 件のチェックすべてに合格しました。")
+
+
+def _run_quietly(action):
+    try:
+        with np.errstate(all="ignore"):
+            return action()
+    except Exception:
+        return NOT_SET
+
+
+def _reference_entries(cls, scenario) -> list:
+    report = probe.run_scenario(cls, scenario.encoded_steps())
+    return [probe.decode_value(e["value"]) if e.get("ok") else NOT_SET for e in report]
+
+
+def _judge_class(check: "ClassCheck", report: Optional[dict]) -> Verdict:
+    name = check.function
+    problem = _judge_target(check, report, "クラス")
+    if problem:
+        return Verdict(False, problem)
+    results = report.get("results") or []
+    if len(results) != len(check.scenarios):
+        return Verdict(False, f"{name} の結果の数が合いません（期待 {len(check.scenarios)}、受信 {len(results)}）。")
+    for scenario, result in zip(check.scenarios, results):
+        recorded = [st for st in scenario.steps if st.record]
+        entries = result.get("steps") or []
+        if len(entries) != len(recorded):
+            return Verdict(False, f"{name}: 「{scenario.label}」の結果の数が合いません。")
+        expected = _reference_entries(check.reference, scenario)
+        wrong = None
+        for k, (step, entry) in enumerate(zip(recorded, entries)):
+            header = f"{name}: 「{scenario.label}」の {step.describe()} で不合格です。\n"
+            if step.args:
+                header += f"  入力: {describe_inputs(Case('', step.args, step.kwargs))}\n"
+
+            def mistake_values(k=k):
+                nonlocal wrong
+                if wrong is None:
+                    wrong = [_run_quietly(lambda m=m: _reference_entries(m.implementation, scenario))
+                             for m in check.mistakes]
+                return [w[k] if w is not NOT_SET else NOT_SET for w in wrong]
+
+            failure = _judge_entry(check, header, entry, expected[k], step.args, step.forbid_warnings,
+                                   mistake_values)
+            if failure:
+                return Verdict(False, failure)
+    return Verdict(True, f"{name}: {len(check.scenarios)} 件のシナリオすべてに合格しました。")
 
 
 def run_in_process(check: FunctionCheck, namespace: dict) -> Verdict:

@@ -151,7 +151,7 @@ def naive_sigmoid(x):
     return np.dot(z2, network["W3"]) + network["b3"]
 '''), "predict_mnist", "ソフトマックス関数を適用していません"),
     "normalises the image again, in place": (GIVEN + BOOK_PREDICT.replace(
-        "W1, W2, W3 =", "x /= 255.0\n    W1, W2, W3 ="), "predict_mnist", "値が違います"),
+        "W1, W2, W3 =", "x /= 255.0\n    W1, W2, W3 ="), "predict_mnist", "書き換えられています"),
     "hard-coded output size": (GIVEN + BOOK_PREDICT.replace("return y", "return y.reshape(10)"),
                                "predict_layers", "エラーが発生しました: ValueError"),
     # errors whose text points at the mistake get an extra hint (FunctionCheck.error_hints)

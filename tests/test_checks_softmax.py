@@ -88,3 +88,13 @@ def test_untouched_stub_fails_everywhere(judge_code):
     for grade_id in ALL:
         passed, message = judge_code(NB, grade_id, stub)
         assert not passed and "NotImplementedError" in message
+
+
+@pytest.mark.parametrize("code", [
+    "from course.functions import softmax as _s\ndef softmax(x):\n    return _s(x)\n",
+    "import course.functions\ndef softmax(x):\n    return course.functions.softmax(x)\n",
+    "import scipy.special\ndef softmax(x):\n    return scipy.special.softmax(x, axis=-1)\n",
+])
+def test_wrappers_around_existing_implementations_are_rejected(judge_code, code):
+    passed, message = judge_code(NB, "softmax_1d", code)
+    assert not passed and "自分で実装" in message, message

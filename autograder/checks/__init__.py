@@ -17,7 +17,9 @@ from course.checking import FunctionCheck
 @lru_cache(maxsize=None)
 def registry() -> dict[str, dict[str, list[FunctionCheck]]]:
     table: dict[str, dict[str, list[FunctionCheck]]] = {}
-    for day in ("day1",):
+    here = importlib.import_module(__name__)
+    days = sorted(i.name for i in pkgutil.iter_modules(here.__path__) if i.ispkg and i.name.startswith("day"))
+    for day in days:
         package = importlib.import_module(f"{__name__}.{day}")
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package.__name__}.{info.name}")
