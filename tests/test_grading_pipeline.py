@@ -16,18 +16,33 @@ from .grading_support import REPO, answer, make_course_root, submit, trainee
 
 DAY = "day1"
 NOTEBOOKS = sorted(graded_notebooks(REPO, DAY))
+DAYS = [d for d in days(REPO) if graded_notebooks(REPO, d)]
+
+
+def _grade_answers_and_trainees(tmp, day):
+    root = make_course_root(tmp)
+    subs = tmp / "submissions"
+    for name in graded_notebooks(REPO, day):
+        submit(subs, "answers", f"{name}.ipynb", answer(day, name))
+        submit(subs, "untouched", f"{name}_trainee.ipynb", trainee(day, name))
+    code = grade.main([day, "--submissions", str(subs), "--root", str(root), "--jobs", "2"])
+    return root, code
 
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("class")
-    root = make_course_root(tmp)
-    subs = tmp / "submissions"
-    for name in NOTEBOOKS:
-        submit(subs, "answers", f"{name}.ipynb", answer(DAY, name))
-        submit(subs, "untouched", f"{name}_trainee.ipynb", trainee(DAY, name))
-    code = grade.main([DAY, "--submissions", str(subs), "--root", str(root), "--jobs", "2"])
-    return root, code
+    return _grade_answers_and_trainees(tmp_path_factory.mktemp("class"), DAY)
+
+
+@pytest.mark.parametrize("day", [d for d in DAYS if d != DAY])
+def test_later_days_answers_full_marks_trainees_zero(tmp_path, day):
+    root, code = _grade_answers_and_trainees(tmp_path, day)
+    assert code == 0
+    table = score_table(root, day)
+    for name in graded_notebooks(REPO, day):
+        score, max_score = table["answers"][name]
+        assert score == max_score > 0, (name, json.loads((root / "grading/results/answers" / f"{name}.json").read_text()))
+        assert table["untouched"][name][0] == 0, name
 
 
 def test_every_day1_notebook_is_graded():
