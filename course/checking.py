@@ -214,6 +214,8 @@ def summarize(value, limit: int = SUMMARY_LIMIT, nested: bool = False) -> str:
     first values, minimum and maximum, so that a message about a whole network stays readable.
     Values inside containers are rendered on one line.
     """
+    if callable(value) and getattr(value, "__course_fn__", None):
+        return f"関数 {value.__course_fn__}"
     if isinstance(value, np.ndarray):
         if nested:
             limit = min(limit, NESTED_LIMIT)
@@ -288,7 +290,7 @@ def _values_close(expected, got, rtol, atol):
 def compare(expected, got, *, rtol: float, atol: float, dtype: Optional[str], returns: str,
             got_cls: str = "") -> Optional[str]:
     """Compare one value; None when it matches, otherwise the Japanese reason."""
-    if isinstance(expected, (tuple, list)) and not _is_scalar_like(got):
+    if isinstance(expected, tuple) or (isinstance(expected, list) and not _is_scalar_like(got)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"{len(expected)} 個の値の組（タプル）を返す必要があります。実際: {summarize(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
