@@ -12,6 +12,7 @@ Functions travel by name (``course.probe.KNOWN_FUNCTIONS``).
 
 import numpy as np
 
+from autograder.checks.references import numerical_gradient as reference_numerical_gradient
 from course.checking import Case, FunctionCheck, Mistake
 from course.probe import KNOWN_FUNCTIONS as F
 
@@ -23,20 +24,6 @@ H = 1e-4
 
 def reference_numerical_diff(f, x):
     return (f(x + H) - f(x - H)) / (2 * H)
-
-
-def reference_numerical_gradient(f, x):
-    x = np.array(x, dtype=np.float64)  # a private copy: the caller's x is never touched here
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        saved = x[idx]
-        x[idx] = saved + H
-        plus = f(x)
-        x[idx] = saved - H
-        minus = f(x)
-        x[idx] = saved
-        grad[idx] = (plus - minus) / (2 * H)
-    return grad
 
 
 # ---------------------------------------------------------------- typical mistakes

@@ -2,7 +2,7 @@
 SoftmaxWithLoss) with gradients by backpropagation (book ch. 5.7).
 
 The layer classes are given in the notebook (not graded here); the reference below uses the same
-layers. Every scenario creates a small net, fills known weights in place with ``put`` and compares
+layers (``autograder/checks/references.py``, shared with the checks of 2_5_backprop_layers). Every scenario creates a small net, fills known weights in place with ``put`` and compares
 predict / loss / accuracy / gradient with the reference.
 """
 
@@ -10,61 +10,11 @@ from collections import OrderedDict
 
 import numpy as np
 
+from autograder.checks.references import Affine, Relu, SoftmaxWithLoss
 from course.checking import ClassCheck, Mistake, Scenario, call, get, new, put
-from course.functions import cross_entropy_error, softmax
+from course.functions import softmax
 
 NOTEBOOK = "2_6_two_layer_net_backprop"
-
-
-class Relu:
-    def __init__(self):
-        self.mask = None
-    def forward(self, x):
-        self.mask = (x <= 0)
-        out = x.copy()
-        out[self.mask] = 0
-        return out
-    def backward(self, dout):
-        dx = dout.copy()
-        dx[self.mask] = 0
-        return dx
-
-class Affine:
-    def __init__(self, W, b):
-        self.W = W
-        self.b = b
-        self.x = None
-        self.dW = None
-        self.db = None
-    def forward(self, x):
-        self.x = x
-        return np.dot(x, self.W) + self.b
-    def backward(self, dout):
-        dx = np.dot(dout, self.W.T)
-        self.dW = np.dot(self.x.T, dout)
-        self.db = np.sum(dout, axis=0)
-        return dx
-
-class SoftmaxWithLoss:
-    def __init__(self):
-        self.loss = None
-        self.y = None
-        self.t = None
-    def forward(self, x, t):
-        self.t = t
-        self.y = softmax(x)
-        self.loss = cross_entropy_error(self.y, self.t)
-        return self.loss
-    def backward(self, dout=1):
-        batch_size = self.t.shape[0]
-        if self.t.size == self.y.size:
-            dx = (self.y - self.t) / batch_size
-        else:
-            dx = self.y.copy()
-            dx[np.arange(batch_size), self.t] -= 1
-            dx = dx / batch_size
-        return dx * dout
-
 
 
 class ReferenceTwoLayerNet:
