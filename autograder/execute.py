@@ -103,10 +103,6 @@ class OutputCappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def sandbox_available() -> bool:
-    return sys.platform.startswith("linux")
-
-
 def _sandbox_config(scratch: Path, uid: int | None, limits: Limits, hide: list[str], connection_file: Path) -> dict:
     env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
     env.update({
