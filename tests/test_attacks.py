@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import socket
+import tempfile
 import threading
 
 import psutil
@@ -117,7 +118,7 @@ for pattern in ('/**/gradebook.db', '/**/source/day1/*.ipynb', '/**/course/check
         except Exception:
             pass
 try:
-    open('/tmp/left-behind-by-student', 'w').write('x')
+    open(os.path.join(HOST_TMPDIR, 'left-behind-by-student'), 'w').write('x')
 except Exception:
     pass
 """
@@ -148,7 +149,8 @@ def attacked_class(tmp_path_factory):
     base = trainee(DAY, NB)
     for name, code in ATTACKS.items():
         submit(subs, f"attack_{name}", f"{NB}_trainee.ipynb", with_answer(base, ANSWER_CELL, code.replace("PORT", str(port))))
-    submit(subs, "attack_write_files", f"{NB}_trainee.ipynb", with_answer(base, ANSWER_CELL, WRITE_ATTACK))
+    submit(subs, "attack_write_files", f"{NB}_trainee.ipynb", with_answer(
+        base, ANSWER_CELL, WRITE_ATTACK.replace("HOST_TMPDIR", repr(tempfile.gettempdir()))))
     # structure attacks: deleted / duplicated / re-labelled test cells
     nb = with_answer(base, ANSWER_CELL, WRONG)
     nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")]
@@ -210,7 +212,8 @@ def test_batch_completes_and_grader_files_are_intact(attacked_class):
     assert code == 0
     assert changed == []
     assert (root / "gradebook.db").read_bytes()[:15] == b"SQLite format 3"
-    assert not os.path.exists("/tmp/left-behind-by-student")
+    # the student's temporary directory is private: nothing it wrote there reaches the grader's
+    assert not os.path.exists(os.path.join(tempfile.gettempdir(), "left-behind-by-student"))
     slots = {json.loads(p.read_text())["slot"] for p in (root / "grading/results").rglob("*.json")}
     uids = {SLOT_UID_BASE + 2 * s + sub for s in slots if s is not None for sub in (0, 1)}
     assert uids
