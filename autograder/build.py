@@ -1,4 +1,4 @@
-"""Build ``release/dayN/`` from ``source/dayN/``.
+"""Build ``release/dayN/`` (and ``release/capstone/``) from ``source/``.
 
 For every graded notebook X: ``X_trainee.ipynb`` (nbgrader's student version: solutions
 replaced by a Japanese stub, hidden tests removed, cells locked and check-summed) and
@@ -98,13 +98,22 @@ def build_day(day: str, root: Path, out_dir: Path) -> list[Path]:
 
 
 def days(root: Path) -> list[str]:
+    """The graded days (``source/dayN``)."""
     return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and p.name.startswith("day"))
+
+
+CAPSTONE = "capstone"  # released like a day (answer + trainee + demos) but scored by course-score
+
+
+def release_units(root: Path) -> list[str]:
+    """Every folder of source/ that the build turns into a folder of release/."""
+    return days(root) + ([CAPSTONE] if (root / "source" / CAPSTONE).is_dir() else [])
 
 
 def build(root: Path, selected: list[str] | None = None, release: Path | None = None) -> list[Path]:
     release = release or root / "release"
     written = []
-    for day in selected or days(root):
+    for day in selected or release_units(root):
         out_dir = release / day
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -119,7 +128,7 @@ def differences(root: Path) -> list[str]:
         fresh = Path(tmp)
         build(root, release=fresh)
         problems = []
-        for day in days(root):
+        for day in release_units(root):
             cmp = filecmp.dircmp(fresh / day, root / "release" / day)
             problems += [f"{day}/{n}: missing in release/" for n in cmp.left_only]
             problems += [f"{day}/{n}: not produced by the build" for n in cmp.right_only]

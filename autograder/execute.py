@@ -77,7 +77,7 @@ class Limits:
 @dataclass
 class Execution:
     notebook: object
-    status: str = "ok"  # ok | timeout | wall | dead | output | startup
+    status: str = "ok"  # ok | timeout | wall | dead | output | startup | error (stop_on_error)
     detail: str = ""
     stopped_at: int | None = None  # index of the cell where execution stopped
     isolation: str = ""
@@ -142,15 +142,21 @@ def _sandbox_config(scratch: Path, uid: int | None, limits: Limits, hide: list[s
     }
 
 
-def prepare_scratch(scratch: Path, uid: int | None) -> None:
+def prepare_scratch(scratch: Path, uid: int | None, populate=None) -> None:
+    """Make a fresh scratch directory (the kernel's HOME and cwd) owned by ``uid``;
+    ``populate(scratch)`` may put files in it first (they are handed to ``uid`` too)."""
     if scratch.exists():
         shutil.rmtree(scratch)
     for sub in ("", "tmp", ".config/matplotlib", ".ipython", ".runtime", ".cache"):
         (scratch / sub).mkdir(parents=True, exist_ok=True)
     os.chmod(scratch, 0o700)
+    if populate is not None:
+        populate(scratch)
     if uid is not None:
         for dirpath, dirnames, filenames in os.walk(scratch):
             os.chown(dirpath, uid, uid)
+            for name in filenames:
+                os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
 
 
 def _stop_launcher(km) -> None:
@@ -202,14 +208,15 @@ class Launched:
     error: str = ""
 
 
-def launch_kernel(work: Path, slot: int, sub: int, limits: Limits, hide: list[str] | None = None) -> Launched:
+def launch_kernel(work: Path, slot: int, sub: int, limits: Limits, hide: list[str] | None = None,
+                  populate=None) -> Launched:
     """Start a sandboxed kernel for ``slot`` (``sub`` 0/1: two uids per slot so the next kernel
     can boot while the current one runs). Returns at once; the kernel boots in the background,
     importing numpy, matplotlib and ``course`` so the notebook does not pay for them."""
     uid = SLOT_UID_BASE + 2 * slot + sub if os.geteuid() == 0 else None
     name = f"slot{slot}-{sub}"
     scratch = work / name
-    prepare_scratch(scratch, uid)
+    prepare_scratch(scratch, uid, populate)
     control = work / f"control-{name}"
     control.mkdir(parents=True, exist_ok=True)
     os.chmod(control, 0o700)
@@ -275,10 +282,17 @@ class KernelSupply:
 
 
 def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
-                 hide: list[str] | None = None, supply: KernelSupply | None = None) -> Execution:
-    """Execute ``nb`` (modified in place) in a fresh sandboxed kernel; never raises for student faults."""
+                 hide: list[str] | None = None, supply: KernelSupply | None = None,
+                 populate=None, stop_on_error: bool = False) -> Execution:
+    """Execute ``nb`` (modified in place) in a fresh sandboxed kernel; never raises for student faults.
+
+    ``populate(scratch)`` puts files into the kernel's scratch directory before it starts (not
+    with ``supply``); with ``stop_on_error`` execution ends at the first cell that raised
+    (status ``error``)."""
     limits = limits or Limits()
-    launched = supply.take() if supply else launch_kernel(work, slot, 0, limits, hide)
+    if supply is not None and populate is not None:
+        raise ValueError("populate needs a kernel of its own (no supply)")
+    launched = supply.take() if supply else launch_kernel(work, slot, 0, limits, hide, populate)
     km = launched.km
     client = OutputCappedClient(
         nb, km=km, timeout=limits.cell_timeout, startup_timeout=limits.startup_timeout,
@@ -320,6 +334,9 @@ def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
                     break
                 if client.output_exceeded:
                     result.status, result.stopped_at = "output", index
+                    break
+                if stop_on_error and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                    result.status, result.stopped_at = "error", index
                     break
                 if not run_sync(km.is_alive)():
                     result.status, result.stopped_at = "dead", index + 1

@@ -7,9 +7,14 @@ bash scripts/setup-env.sh
 if [ -z "${COURSE_MNIST_DIR:-}" ]; then export COURSE_MNIST_DIR="$(cd ../shared/data/mnist && pwd)"; fi
 if [ -z "${COURSE_HOUSING_DIR:-}" ]; then export COURSE_HOUSING_DIR="$(cd ../shared/data/housing && pwd)"; fi
 export MPLBACKEND=Agg
+# Released notebooks run from a copy, so files they write (e.g. katakana_work/) never land in release/.
+# submit_katakana.ipynb needs a trained model beside it: tests/test_capstone_scoring.py scores it instead.
+nbrun="$(mktemp -d)"
+trap 'rm -rf "$nbrun"' EXIT
+cp -r release "$nbrun/release"
 set +e
 .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile -p no:cacheprovider \
-  tests release --nbval-lax --ignore-glob='*_trainee.ipynb' "$@"
+  tests "$nbrun/release" --nbval-lax --ignore-glob='*_trainee.ipynb' --ignore-glob='*/submit_katakana.ipynb' "$@"
 rc=$?
 set -e
 echo "test suite took $(( $(date +%s) - start )) s"

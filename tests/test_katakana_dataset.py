@@ -1,4 +1,4 @@
-"""The committed capstone katakana data (capstone/katakana/train.npz and the hidden
+"""The committed capstone katakana data (course/data/katakana_train.npz and the hidden
 autograder/capstone/katakana_test.npz) and the determinism of its generator."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR = REPO / "capstone" / "katakana" / "generate.py"
-TRAIN = REPO / "capstone" / "katakana" / "train.npz"
+TRAIN = REPO / "course" / "data" / "katakana_train.npz"
 TEST = REPO / "autograder" / "capstone" / "katakana_test.npz"
 
 TRAIN_COUNTS = [200] * 15
