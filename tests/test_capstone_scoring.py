@@ -31,7 +31,9 @@ LOAD = 'MODEL_FILE = "model.npz"'
 
 def _cases() -> dict[str, tuple[bytes, bool]]:
     """name -> (zip bytes, use the short limits)."""
-    model = model_bytes(train_softmax_regression())
+    params = train_softmax_regression()
+    model = model_bytes(params)
+    mismatched = model_bytes(params, "MultiLayerNet(input_size=784, hidden_size_list=[100], output_size=15)")
     answer, trainee = notebook("answer"), notebook("trainee")
     test = scorer.load_test_set()
     labels_in_file_order = json.dumps(test.t.tolist())
@@ -42,8 +44,9 @@ def _cases() -> dict[str, tuple[bytes, bool]]:
         "no_model": (submission(answer, None), False),
         "pickled_model": (submission(answer, b"\x80\x04K\x01."), False),
         "model_without_format": (submission(answer, _plain_npz()), False),
-        "logits": (submission(with_cell(answer, PREDICT + "\n    x = preprocess(images)\n"
-                                        "    return x @ params['W1'] + params['b1']\n", replace=PREDICT), model), False),
+        "model_wrong_shape": (submission(answer, mismatched), False),
+        "logits": (submission(with_cell(answer, PREDICT + "\n    return network.predict(preprocess(images))\n",
+                                        replace=PREDICT), model), False),
         "nan": (submission(with_cell(answer, PREDICT + "\n    return np.full((len(images), 15), np.nan)\n",
                                      replace=PREDICT), model), False),
         "ten_classes": (submission(with_cell(answer, PREDICT + "\n    return np.full((len(images), 10), 0.1)\n",
@@ -62,7 +65,7 @@ def _cases() -> dict[str, tuple[bytes, bool]]:
         "label_order": (submission(with_cell(answer, _LABEL_ORDER.replace("LABELS", labels_in_file_order),
                                              replace=PREDICT), model), False),
         "own_module": (submission(with_cell(answer, "from my_net import forward\n\n" + PREDICT
-                                            + "\n    return forward(preprocess(images), params)\n", replace=PREDICT),
+                                            + "\n    return forward(preprocess(images), network.params)\n", replace=PREDICT),
                                   model, extra={"my_net.py": _MY_NET}), False),
     }
     return cases
@@ -81,7 +84,7 @@ import numpy as np
 
 
 def forward(x, params):
-    z = x @ params["W1"] + params["b1"]
+    z = x.reshape(len(x), -1) @ params["W1"] + params["b1"]
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
@@ -193,6 +196,7 @@ def test_untouched_trainee_scores_nothing(scored):
     ("no_model", "model_missing", "model.npz"),
     ("pickled_model", "model_invalid", ".npz"),
     ("model_without_format", "model_invalid", "genba-dl-model/1"),
+    ("model_wrong_shape", "model_invalid", "W1 の形状が (784, 100) ではなく (784, 15)"),
     ("logits", "not_probability", "確率"),
     ("nan", "not_finite", "NaN"),
     ("ten_classes", "wrong_output", "(500, 15)"),
