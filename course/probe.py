@@ -110,6 +110,11 @@ def decode_value(data):
     raise ValueError(f"cannot decode value of kind {kind!r}")
 
 
+# Modules whose classes solve whole exercises (complete networks, training loops): graded code
+# that uses anything from them is not the student's own, whatever the names.
+WHOLE_SOLUTIONS = ("course.networks", "course.training")
+
+
 def _borrowed(obj, name):
     """Objects called ``name`` from outside the notebook that ``obj``'s code refers to, as
     "module.name" strings (a wrapper around a library's or ``course``'s own implementation)."""
@@ -129,8 +134,21 @@ def _borrowed(obj, name):
             module = getattr(value, "__module__", None) if not isinstance(value, type(np)) else value.__name__
             if getattr(value, "__name__", None) == name and callable(value) and module not in (None, "__main__"):
                 found.add(f"{module}.{name}")
+            elif module in WHOLE_SOLUTIONS and callable(value) and not isinstance(value, type(np)):
+                found.add(f"{module}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}")
             if isinstance(value, type(np)) and depth < 3:
                 todo.extend((getattr(value, n), depth + 1) for n in names if hasattr(value, n))
+    if isinstance(obj, type):
+        # a class that inherits from, or takes its methods from, an existing implementation
+        for base in obj.__mro__[1:]:
+            module = getattr(base, "__module__", None)
+            if module not in ("builtins", "abc", "__main__"):
+                found.add(f"{module}.{base.__qualname__}")
+        for value in vars(obj).values():
+            fn = getattr(value, "__func__", value)
+            module = getattr(fn, "__module__", None)
+            if hasattr(fn, "__code__") and module not in (None, "__main__"):
+                found.add(f"{module}.{getattr(fn, '__qualname__', name)}")
     return sorted(found)[:10]
 
 

@@ -291,6 +291,21 @@ def test_layers_taken_from_elsewhere_earn_nothing(judge_code):
     assert not passed and "自分で実装" in message, message
 
 
+@pytest.mark.parametrize("code", [
+    "from course.layers import Relu\n",
+    "import course.layers\nclass Relu(course.layers.Relu):\n    pass\n",
+    "import course.layers\nclass Relu:\n    forward = course.layers.Relu.forward\n"
+    "    backward = course.layers.Relu.backward\n    def __init__(self):\n        self.mask = None\n",
+    "from course.layers import Relu as _R\nclass Relu:\n    def __init__(self):\n        self._r = _R()\n"
+    "    def forward(self, x):\n        return self._r.forward(x)\n    def backward(self, dout):\n        return self._r.backward(dout)\n",
+])
+def test_the_course_reference_layers_earn_nothing(judge_code, code):
+    # course.layers ships Relu/Affine/... for later days; DAY2 must still implement its own
+    for grade_id in ("relu_forward", "relu_backward"):
+        passed, message = judge_code(NB, grade_id, code)
+        assert not passed and "自分で実装" in message, (grade_id, message)
+
+
 def test_stub_cells_match_the_notebook():
     """Every test cell of the notebook has a check, and every check's class is a cell's class."""
     import json

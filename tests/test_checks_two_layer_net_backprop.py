@@ -220,3 +220,25 @@ class TwoLayerNet:
     for grade_id in ALL:
         passed, message = judge_code(NB, grade_id, stub)
         assert not passed and "NotImplementedError" in message, message
+
+
+def test_delegating_to_the_course_networks_earns_nothing(judge_code):
+    code = GIVEN + """
+from course.networks import MultiLayerNet
+
+class TwoLayerNet:
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        self._net = MultiLayerNet(input_size, [hidden_size], output_size, weight_init_std=weight_init_std)
+        self.params = self._net.params
+    def predict(self, x):
+        return self._net.predict(x)
+    def loss(self, x, t):
+        return self._net.loss(x, t)
+    def accuracy(self, x, t):
+        return self._net.accuracy(x, t)
+    def gradient(self, x, t):
+        return self._net.gradient(x, t)
+"""
+    for grade_id in ALL:
+        passed, message = judge_code(NB, grade_id, code)
+        assert not passed and "自分で実装" in message and "course.networks" in message, (grade_id, message)
