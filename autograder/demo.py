@@ -11,15 +11,19 @@
 - ``yamada``: a broken file, a misnamed file and one correct notebook;
 
 grades it through the real pipeline and prints the score table, the per-check summary
-and where the feedback is.
+and where the feedback is. Then it scores three capstone submissions with ``course-score``'s
+scorer (the answer notebook with the FC baseline model, the untouched trainee notebook, and a
+``predict_proba`` that forgets the softmax) and archives their reports in ``demo_class/capstone/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import io
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 from .build import build
@@ -95,6 +99,45 @@ def make_class(root: Path, day: str, out: Path) -> None:
     shutil.copy(release / f"{graded[1]}.ipynb", out / "yamada" / "kadai_final.ipynb")
 
 
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def capstone_demo(root: Path, out: Path) -> None:
+    """Score three sample capstone submissions and print one line for each."""
+    import nbformat
+
+    from .capstone.score import archive, load_test_set, score_submission
+
+    release = root / "release" / "capstone"
+    model = (root / "capstone" / "baselines" / "fc" / "model.npz").read_bytes()
+    answer = (release / "submit_katakana.ipynb").read_bytes()
+    logits = nbformat.reads(answer.decode("utf-8"), as_version=4)
+    for cell in logits.cells:
+        if "def predict_proba" in cell.source:
+            cell.source = cell.source.replace("network.predict_proba(", "network.predict(")
+    samples = {
+        "sato": _zip({"submit_katakana.ipynb": answer, "model.npz": model}),
+        "suzuki": _zip({"submit_katakana.ipynb": (release / "submit_katakana_trainee.ipynb").read_bytes(), "model.npz": model}),
+        "tanaka": _zip({"submit_katakana.ipynb": nbformat.writes(logits).encode("utf-8"), "model.npz": model}),
+    }
+    test = load_test_set()
+    for student, data in samples.items():
+        result = score_submission(data, test=test)
+        where = archive(data, result, out)
+        report = result.report
+        if report["status"] == "scored":
+            line = (f"公開 {report['public']['accuracy'] * 100:.2f} %（損失 {report['public']['loss']:.4f}）、"
+                    f"非公開 {report['private']['accuracy'] * 100:.2f} %")
+        else:
+            line = f"{report['status']} / {report['error']['kind']}: {report['error']['message'][:80]}"
+        print(f"    {student}: {line}  ({where.relative_to(out.parent)})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--day", default="day1")
@@ -103,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = repo_root()
     demo = (args.out or root / "demo_class").resolve()
-    print("1/3 release/ をビルドしています…")
+    print("1/4 release/ をビルドしています…")
     for path in build(root, [args.day]):
         print("   ", path.relative_to(root))
     if demo.exists():
@@ -111,13 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     course = demo / "course"
     shutil.copytree(root / "source", course / "source")
     submissions = demo / "submissions"
-    print(f"2/3 サンプルクラスを作成しています: {submissions}")
+    print(f"2/4 サンプルクラスを作成しています: {submissions}")
     make_class(root, args.day, submissions)
-    print("3/3 採点しています…")
+    print("3/4 採点しています…")
     grade_args = [args.day, "--submissions", str(submissions), "--root", str(course)]
     if args.jobs:
         grade_args += ["--jobs", str(args.jobs)]
-    return grade_main(grade_args)
+    code = grade_main(grade_args)
+    print("4/4 最終課題（カタカナ認識）の提出を採点しています…")
+    capstone_demo(root, demo / "capstone")
+    return code
 
 
 if __name__ == "__main__":
