@@ -14,7 +14,7 @@ trap 'rm -rf "$nbrun"' EXIT
 cp -r release "$nbrun/release"
 set +e
 .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile -p no:cacheprovider \
-  tests "$nbrun/release" --nbval-lax --ignore-glob='*_trainee.ipynb' --ignore-glob='*/submit_katakana.ipynb' "$@"
+  tests "$nbrun/release" --nbval-lax --ignore-glob="$nbrun/*_trainee.ipynb" --ignore-glob="$nbrun/*/submit_katakana.ipynb" "$@"
 rc=$?
 set -e
 echo "test suite took $(( $(date +%s) - start )) s"
