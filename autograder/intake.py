@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from .notebook_cells import TRAINEE_SUFFIX, grade_id, is_answer_cell
+from .notebook_cells import SKIP_TAG, TRAINEE_SUFFIX, grade_id, is_answer_cell
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 
@@ -162,7 +162,7 @@ def normalize(submitted, source) -> Normalized:
     return Normalized(out, notes)
 
 
-def skip_demo_cells(nb, source, tag: str = "grading-skip") -> int:
+def skip_demo_cells(nb, source, tag: str = SKIP_TAG) -> int:
     """Replace the instructor-tagged demo cells the student left unchanged by ``pass``."""
     tagged = {c.get("id"): c.source for c in source.cells
               if c.cell_type == "code" and tag in c.get("metadata", {}).get("tags", []) and not grade_id(c)}

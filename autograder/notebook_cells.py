@@ -12,6 +12,7 @@ END_HIDDEN = "### END HIDDEN TESTS"
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 TRAINEE_SUFFIX = "_trainee"
+SKIP_TAG = "grading-skip"  # cells the grader and the capstone scorer do not run
 
 
 def grade_id(cell) -> str | None:

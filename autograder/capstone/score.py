@@ -41,13 +41,13 @@ from course.katakana import (BATCH_SIZE, LABELS, N_CLASSES, NOTEBOOK_NAME, Predi
 
 from ..execute import Limits, acquire_slot, run_notebook
 from ..nbgrader_setup import repo_root
+from ..notebook_cells import SKIP_TAG
 from .unpack import SubmissionRejected, unpack_submission
 
 TEST_SET = Path(__file__).with_name("katakana_test.npz")
 REPORT_FORMAT = "katakana-score/1"
 SCORER_VERSION = "1"
 MIME = "application/vnd.genba-dl.katakana+json"
-SKIP_TAG = "grading-skip"
 MAX_MISCLASSIFIED = 500
 MAX_TRACEBACK = 8000
 IMAGES_FILE = ".scoring/images.npy"
