@@ -7,5 +7,6 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+bash scripts/setup-system.sh
+.venv/bin/python -m pip install --quiet -e '.[test,service]'
 # Data for tests and CI: the shared copy beside the repository, never downloaded here.

@@ -12,7 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
+import shutil
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +24,7 @@ import pytest
 from autograder.capstone import score as scorer
 from autograder.execute import Limits
 
-from .capstone_support import model_bytes, notebook, submission, train_softmax_regression, with_cell
+from .capstone_support import REPO, model_bytes, notebook, submission, train_softmax_regression, with_cell
 
 FAST_LIMITS = Limits(cell_timeout=8.0, notebook_timeout=40.0, memory_bytes=2 * 1024 ** 3, cpu_seconds=120,
                      output_bytes=32 * 1024 ** 2)
@@ -270,3 +274,46 @@ def test_command_line(tmp_path, scored, capsys):
     assert code == scorer.EXIT_CODES["failed"] == 1
     assert json.loads(out)["error"]["kind"] == "model_missing"
     assert list((tmp_path / "archive").glob("*/report-v1.json"))
+
+
+_READ_SECRET = '''
+def _secret():
+    try:
+        with open(SECRET) as fh:
+            return int(fh.read())
+    except Exception:
+        return 0
+
+
+_label = _secret()
+
+
+def predict_proba(images):
+    p = np.zeros((len(images), 15))
+    p[:, _label] = 1
+    return p
+'''
+
+
+def test_extra_hidden_directories_stay_unreadable(tmp_path):
+    """A service's data directory (other students' zips) can be hidden from the submission."""
+    try:
+        secret_dir = Path(tempfile.mkdtemp(dir=REPO.parent))  # outside /tmp, which the sandbox masks anyway
+    except OSError:
+        pytest.skip("no writable directory beside the repository")
+    try:
+        secret = secret_dir / "secret.txt"
+        secret.write_text("14")
+        os.chmod(secret_dir, 0o755)
+        os.chmod(secret, 0o644)
+        model = model_bytes(train_softmax_regression(steps=5))
+        data = submission(with_cell(notebook("answer"), _READ_SECRET.replace("SECRET", repr(str(secret))),
+                                    replace=PREDICT), model)
+        hidden = scorer.score_submission(data, extra_hide=[str(secret_dir)]).report
+        assert hidden["status"] == "scored", hidden["error"]
+        assert hidden["public"]["per_class_accuracy"][0] == 1.0  # answered class 0: the secret was not read
+        visible = scorer.score_submission(data).report
+        if visible["public"]["per_class_accuracy"][14] != 1.0:
+            pytest.skip("the directory beside the repository is not visible in the sandbox anyway")
+    finally:
+        shutil.rmtree(secret_dir, ignore_errors=True)

@@ -32,6 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import nbformat
 import numpy as np
@@ -362,8 +363,12 @@ def render_text(report: dict, *, include_private: bool = True) -> str:
 
 
 def score_submission(data: bytes, *, test: TestSet | None = None, limits: Limits | None = None,
-                     work: Path | None = None, slot: int | None = None) -> Scoring:
-    """Score the zip ``data``; never raises for anything the submission does."""
+                     work: Path | None = None, slot: int | None = None, extra_hide: Sequence[str] = ()) -> Scoring:
+    """Score the zip ``data``; never raises for anything the submission does.
+
+    ``extra_hide``: more directories the submission must not see (e.g. a submission service's
+    data directory with everybody's zips); the course directory, the work directory and the
+    ``autograder`` package are always hidden."""
     started = time.monotonic()
     test = test or load_test_set()
     sha256 = hashlib.sha256(data).hexdigest()
@@ -394,7 +399,7 @@ def score_submission(data: bytes, *, test: TestSet | None = None, limits: Limits
 
         import autograder
 
-        hide = [str(repo_root()), str(work), str(Path(autograder.__file__).resolve().parent)]
+        hide = [str(repo_root()), str(work), str(Path(autograder.__file__).resolve().parent), *map(str, extra_hide)]
         limits = limits or SCORING_LIMITS
         execution = run_notebook(plan.nb, work=work / "kernel", slot=acquire_slot() if slot is None else slot,
                                  limits=limits, hide=hide, populate=populate, stop_on_error=True)
