@@ -6,8 +6,10 @@ the retry of our own scorer errors (stub scorer)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from capstone_service.models import Event, Mail, Result, Submission, utcnow
@@ -20,6 +22,22 @@ from .test_flow import runtime_of
 
 FAST = {"COURSE_SERVICE_LEASE_SECONDS": "3", "COURSE_SERVICE_REQUEUE_SECONDS": "3",
         "COURSE_SERVICE_SCORER_WALL_SECONDS": "8", "COURSE_SERVICE_SCORER_CELL_SECONDS": "4"}
+
+
+@pytest.fixture(params=["embedded", "scaled"])
+def fast_env(request, tmp_path):
+    """Short leases and limits, on the embedded stack or on PostgreSQL + Redis."""
+    env = dict(FAST)
+    if request.param == "scaled":
+        postgres = request.getfixturevalue("postgres")
+        redis_server = request.getfixturevalue("redis_server")
+        env["COURSE_SERVICE_DATABASE_URL"] = postgres.new_database(f"worker_{uuid.uuid4().hex[:12]}")
+        env["COURSE_SERVICE_QUEUE_URL"] = redis_server.url
+    yield env
+    if request.param == "scaled":
+        import redis
+
+        redis.Redis.from_url(env["COURSE_SERVICE_QUEUE_URL"]).flushdb()
 
 
 def _status(runtime, sub_id):
@@ -37,8 +55,8 @@ def _make_student(runtime, sid):
         return session.scalar(select(User.id).where(User.student_id == sid))
 
 
-def test_a_killed_worker_s_job_is_finished_by_another_after_the_lease(tmp_path):
-    stack = Stack(tmp_path / "service", FAST)
+def test_a_killed_worker_s_job_is_finished_by_another_after_the_lease(tmp_path, fast_env):
+    stack = Stack(tmp_path / "service", fast_env)
     stack.migrate()
     stack.start_sink()
     stack.start_worker("worker1")
@@ -67,8 +85,8 @@ def test_a_killed_worker_s_job_is_finished_by_another_after_the_lease(tmp_path):
 INFINITE = "while True:\n    pass\n"
 
 
-def test_restart_everything_nothing_lost_nothing_stuck_and_timeouts_fail(tmp_path):
-    stack = Stack(tmp_path / "service", FAST).start(workers=1)
+def test_restart_everything_nothing_lost_nothing_stuck_and_timeouts_fail(tmp_path, fast_env):
+    stack = Stack(tmp_path / "service", fast_env).start(workers=1)
     runtime = runtime_of(stack)
     try:
         users = [_make_student(runtime, f"r00{i}") for i in range(3)]
