@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import io
 import shutil
 import sys
-import zipfile
 from pathlib import Path
 
 from .build import build
@@ -99,18 +97,11 @@ def make_class(root: Path, day: str, out: Path) -> None:
     shutil.copy(release / f"{graded[1]}.ipynb", out / "yamada" / "kadai_final.ipynb")
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
-
-
 def capstone_demo(root: Path, out: Path) -> None:
     """Score three sample capstone submissions and print one line for each."""
     import nbformat
 
+    from .capstone.samples import zip_files
     from .capstone.score import archive, load_test_set, score_submission
 
     release = root / "release" / "capstone"
@@ -121,9 +112,9 @@ def capstone_demo(root: Path, out: Path) -> None:
         if "def predict_proba" in cell.source:
             cell.source = cell.source.replace("network.predict_proba(", "network.predict(")
     samples = {
-        "sato": _zip({"submit_katakana.ipynb": answer, "model.npz": model}),
-        "suzuki": _zip({"submit_katakana.ipynb": (release / "submit_katakana_trainee.ipynb").read_bytes(), "model.npz": model}),
-        "tanaka": _zip({"submit_katakana.ipynb": nbformat.writes(logits).encode("utf-8"), "model.npz": model}),
+        "sato": zip_files({"submit_katakana.ipynb": answer, "model.npz": model}),
+        "suzuki": zip_files({"submit_katakana.ipynb": (release / "submit_katakana_trainee.ipynb").read_bytes(), "model.npz": model}),
+        "tanaka": zip_files({"submit_katakana.ipynb": nbformat.writes(logits).encode("utf-8"), "model.npz": model}),
     }
     test = load_test_set()
     for student, data in samples.items():

@@ -53,6 +53,8 @@ class RosterResult:
     created: list[User] = field(default_factory=list)
     updated: list[User] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    created_ids: list[str] = field(default_factory=list)  # student ids, readable after the session closed
+    updated_ids: list[str] = field(default_factory=list)
 
 
 def parse_roster(data: bytes) -> tuple[list[dict], list[str]]:

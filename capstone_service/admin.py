@@ -42,9 +42,10 @@ def set_password(runtime: Runtime, student_id: str, password: str) -> None:
         user.password_hash = accounts.hasher(runtime.settings).hash(password)
 
 
-def import_roster_file(runtime: Runtime, path: Path) -> accounts.RosterResult:
+def import_roster_data(runtime: Runtime, data: bytes, actor_id: int | None = None) -> accounts.RosterResult:
+    """Import a roster CSV and mail every new account its one-time password link."""
     settings, db = runtime.settings, runtime.db
-    rows, errors = accounts.parse_roster(Path(path).read_bytes())
+    rows, errors = accounts.parse_roster(data)
     mail_ids = []
     with db.write() as session:
         result = accounts.import_roster(session, rows)
@@ -53,11 +54,18 @@ def import_roster_file(runtime: Runtime, path: Path) -> accounts.RosterResult:
             subject, body = password_mail(user, link, settings.password_link_hours)
             mail_ids.append(add_mail(session, kind="password", to_addr=user.email, subject=subject, body=body,
                                      user_id=user.id).id)
-        session.add(Event(action="roster", detail=f"created {len(result.created)}, updated {len(result.updated)}"))
+        session.add(Event(action="roster", actor_id=actor_id,
+                          detail=f"created {len(result.created)}, updated {len(result.updated)}"))
+        result.created_ids = [u.student_id for u in result.created]
+        result.updated_ids = [u.student_id for u in result.updated]
     for mail_id in mail_ids:
         runtime.queue.enqueue_mail(mail_id)
     result.errors = errors
     return result
+
+
+def import_roster_file(runtime: Runtime, path: Path) -> accounts.RosterResult:
+    return import_roster_data(runtime, Path(path).read_bytes())
 
 
 def main(argv: list[str] | None = None) -> int:

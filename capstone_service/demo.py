@@ -5,14 +5,11 @@ and the untouched fill-in notebook, which fails)."""
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-import zipfile
-from io import BytesIO
-from pathlib import Path
 
-import numpy as np
 from sqlalchemy import func, select
+
+from autograder.capstone.samples import model_bytes, softmax_regression, zip_files
 
 from .admin import add_user, set_password
 from .config import load_settings
@@ -29,39 +26,16 @@ STUDENTS = [
     ("s005", "大野 結衣", "s005@example.com"),
 ]
 STUDENT_PASSWORD = "demo-student-pass"
-ARCHITECTURE = "MultiLayerNet(input_size=784, hidden_size_list=[], output_size=15)"
-
-
-def softmax_regression(steps: int) -> dict[str, np.ndarray]:
-    """A 784 → 15 model trained by plain gradient descent on the training set (about a second)."""
-    from course.functions import softmax
-    from course.katakana import holdout_split, load_katakana
-
-    x, t = load_katakana(normalize=True, flatten=True)
-    x_train, t_train, _, _ = holdout_split(x, t)
-    w, b = np.random.default_rng(0).normal(0, 0.01, (784, 15)), np.zeros(15)
-    for _ in range(steps):
-        grad = softmax(x_train @ w + b)
-        grad[np.arange(len(t_train)), t_train] -= 1
-        grad /= len(t_train)
-        w -= 0.5 * x_train.T @ grad
-        b -= 0.5 * grad.sum(axis=0)
-    return {"W1": w.astype(np.float32), "b1": b.astype(np.float32)}
 
 
 def submission_zip(params: dict | None, notebook: str = "submit_katakana.ipynb") -> bytes:
     """A zip like make_submission_zip makes: the submission notebook and model.npz."""
     from autograder.nbgrader_setup import repo_root
-    from course.katakana import save_model
 
-    buffer = BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("submit_katakana.ipynb", (repo_root() / "release" / "capstone" / notebook).read_bytes())
-        if params is not None:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = save_model(Path(tmp) / "model.npz", params, architecture=ARCHITECTURE)
-                zf.writestr("model.npz", path.read_bytes())
-    return buffer.getvalue()
+    files = {"submit_katakana.ipynb": (repo_root() / "release" / "capstone" / notebook).read_bytes()}
+    if params is not None:
+        files["model.npz"] = model_bytes(params)
+    return zip_files(files)
 
 
 def sample_zips() -> dict[str, bytes]:

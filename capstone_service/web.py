@@ -486,22 +486,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     status=200 if not report["errors"] else 400)
 
     def _import_roster(data: bytes, actor: User) -> dict:
-        rows, errors = accounts.parse_roster(data)
-        mail_ids = []
-        with db.write() as session:
-            result = accounts.import_roster(session, rows)
-            for user in result.created:
-                link = accounts.new_password_link(session, settings, user)
-                subject, body = password_mail(user, link, settings.password_link_hours)
-                mail_ids.append(add_mail(session, kind="password", to_addr=user.email, subject=subject, body=body,
-                                         user_id=user.id).id)
-            session.add(Event(action="roster", actor_id=actor.id,
-                              detail=f"created {len(result.created)}, updated {len(result.updated)}"))
-            summary = {"created": [u.student_id for u in result.created], "updated": [u.student_id for u in result.updated],
-                       "errors": errors}
-        for mail_id in mail_ids:
-            runtime.queue.enqueue_mail(mail_id)
-        return summary
+        from .admin import import_roster_data
+
+        result = import_roster_data(runtime, data, actor.id)
+        return {"created": result.created_ids, "updated": result.updated_ids, "errors": result.errors}
 
     @app.get("/instructor/submissions", response_class=HTMLResponse)
     def all_submissions(request: Request):
