@@ -39,9 +39,12 @@ def model_bytes(params: dict, architecture: str = SOFTMAX_REGRESSION) -> bytes:
 
 
 def zip_files(files: dict[str, bytes | str]) -> bytes:
-    """A zip with ``files`` (name → content) in the given order."""
+    """A zip with ``files`` (name → content) in the given order; fixed time stamps, so the same
+    files always give the same bytes (and the same SHA-256)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
-            zf.writestr(name, data.encode("utf-8") if isinstance(data, str) else data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data.encode("utf-8") if isinstance(data, str) else data, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
