@@ -3,17 +3,30 @@ clients, and throwaway PostgreSQL / Redis servers (skipped only where the binari
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from .support import PASSWORD, STUB, Postgres, Redis
 
 
-@pytest.fixture
-def settings(tmp_path):
+@pytest.fixture(params=["embedded", "scaled"])
+def settings(request, tmp_path):
+    """The service's settings on the embedded stack (SQLite, Huey on SQLite) and on the scaled-out
+    one (a fresh PostgreSQL database, Huey on Redis): every in-process test runs on both."""
     from capstone_service.config import load_settings
 
-    return load_settings(data_dir=tmp_path / "data", secret_key="test-secret", scorer=STUB, argon2_time_cost=1,
-                         base_url="http://testserver")
+    extra = {}
+    if request.param == "scaled":
+        postgres = request.getfixturevalue("postgres")
+        redis_server = request.getfixturevalue("redis_server")
+        extra = {"database_url": postgres.new_database(f"t_{uuid.uuid4().hex[:16]}"), "queue_url": redis_server.url}
+    yield load_settings(data_dir=tmp_path / "data", secret_key="test-secret", scorer=STUB, argon2_time_cost=1,
+                        base_url="http://testserver", **extra)
+    if request.param == "scaled":
+        import redis
+
+        redis.Redis.from_url(extra["queue_url"]).flushdb()
 
 
 @pytest.fixture

@@ -105,6 +105,7 @@ def _check_race(db, total, user_id):
         assert session.scalar(select(func.count()).select_from(Submission).where(Submission.user_id == user_id)) == 3
 
 
+@pytest.mark.parametrize("settings", ["embedded"], indirect=True)
 def test_fifty_simultaneous_submissions_leave_three_on_sqlite(runtime, make_user):
     uid = make_user("racer")
     total = race(runtime.settings.database_url, runtime.settings.data_dir, uid)
