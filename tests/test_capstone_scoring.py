@@ -97,9 +97,9 @@ def forward(x, params):
 # Tries every way to the labels; if any worked, it would answer perfectly.
 _READ_LABELS = '''
 def _steal():
-    import importlib.resources, os, pathlib
+    import importlib.resources, os, pathlib, tempfile
     import course
-    paths = [TEST_SET, "/tmp/katakana_test.npz", os.path.expanduser("~/katakana_test.npz")]
+    paths = [TEST_SET, os.path.join(tempfile.gettempdir(), "katakana_test.npz"), os.path.expanduser("~/katakana_test.npz")]
     paths += [str(parent / "autograder" / "capstone" / "katakana_test.npz")
               for parent in pathlib.Path(course.__file__).resolve().parents]
     try:
