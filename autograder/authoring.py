@@ -1,14 +1,15 @@
-"""Helpers to author nbgrader source notebooks from Python.
+r"""Helpers to author nbgrader source notebooks from Python (and the scaffolds' building blocks).
 
-Instructors usually edit ``source/dayN/*.ipynb`` in JupyterLab with nbgrader's "Create
-Assignment" toolbar; these helpers create the same metadata when a notebook is written
-from a script:
+Instructors edit ``source/dayN/*.ipynb`` in JupyterLab (nbgrader's "Create Assignment" toolbar
+sets the same metadata) or from a script with these helpers; ``course-new`` (``autograder.scaffold``)
+uses them to add an exercise or a notebook. See docs/authoring.md.
 
     nb = notebook([
         markdown("# ソフトマックス関数"),
-        answer("softmax", "def softmax(x):\\n    ### BEGIN SOLUTION\\n    ...\\n    ### END SOLUTION"),
-        test("softmax_1d", 2, "check_function(...)", hidden=("1_4_softmax", "softmax_1d")),
-    ])
+        code("import numpy as np\nfrom course.selfcheck import self_check"),
+        answer("softmax", "def softmax(x):\n    ### BEGIN SOLUTION\n    ...\n    ### END SOLUTION"),
+        test("softmax_1d", 2, "1_4_softmax"),
+    ], "1_4_softmax")
     write_notebook(nb, Path("source/day1/1_4_softmax.ipynb"))
 """
 
@@ -55,10 +56,14 @@ def hidden_block(notebook_name: str, grade_id: str) -> str:
             f"{END_HIDDEN}")
 
 
-def test(grade_id: str, points: float, visible: str, notebook_name: str):
-    """An autograded test cell: visible self-checks, then the hidden check call."""
-    body = visible.strip("\n") + "\n\n" + hidden_block(notebook_name, grade_id)
-    cell = v4.new_code_cell(body)
+def test_source(grade_id: str, notebook_name: str) -> str:
+    """The text of a test cell: the visible self-check, then the hidden check call."""
+    return f"self_check({notebook_name!r}, {grade_id!r})\n\n" + hidden_block(notebook_name, grade_id)
+
+
+def test(grade_id: str, points: float, notebook_name: str):
+    """An autograded test cell (visible cases and hidden checks both live in autograder/checks/)."""
+    cell = v4.new_code_cell(test_source(grade_id, notebook_name))
     cell.metadata["nbgrader"] = _nbgrader(grade_id, grade=True, solution=False, locked=True, points=points)
     return cell
 

@@ -24,6 +24,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
+from . import selfcheck_data
 from .nbgrader_setup import configure, repo_root
 from .notebook_cells import (TRAINEE_SUFFIX, is_graded_notebook, read_notebook, strip_hidden_tests,
                              strip_solution_markers, write_notebook)
@@ -112,7 +113,7 @@ def release_units(root: Path) -> list[str]:
 
 def build(root: Path, selected: list[str] | None = None, release: Path | None = None) -> list[Path]:
     release = release or root / "release"
-    written = []
+    written = selfcheck_data.write(root) if release == root / "release" else []
     for day in selected or release_units(root):
         out_dir = release / day
         if out_dir.exists():
@@ -134,7 +135,7 @@ def differences(root: Path) -> list[str]:
             problems += [f"{day}/{n}: not produced by the build" for n in cmp.right_only]
             _, mismatch, errors = filecmp.cmpfiles(fresh / day, root / "release" / day, cmp.common_files, shallow=False)
             problems += [f"{day}/{n}: differs from a fresh build" for n in mismatch + errors]
-        return problems
+        return problems + selfcheck_data.differences(root)
 
 
 def main(argv: list[str] | None = None) -> int:

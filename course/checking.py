@@ -36,10 +36,17 @@ class Case:
 
 @dataclass
 class Mistake:
-    """A typical wrong implementation and the hint shown when a result matches it."""
+    """A typical wrong implementation and the hint shown when a result matches it.
+
+    On the grader side ``implementation`` computes what the wrong code returns. In the visible
+    self-checks the code never travels: ``values`` holds, per case (function checks) or per
+    scenario and recorded step (class checks), what it returned on the visible inputs
+    (``NOT_SET`` where it raised), computed at build time.
+    """
 
     hint: str
-    implementation: Callable
+    implementation: Optional[Callable] = None
+    values: Optional[Sequence] = None
 
 
 @dataclass
@@ -58,6 +65,11 @@ class FunctionCheck:
     # (substring of the error text, Japanese hint): shown when the student's function raises an
     # error whose text ("ExceptionType: message") contains the substring
     error_hints: Sequence[tuple[str, str]] = ()
+    # the visible self-check's cases (expected values and mistake values computed at build time)
+    visible: Sequence[Case] = ()
+    # the function this one is checked for: a failure here says "fix this first" (an earlier
+    # exercise of the notebook that the graded function calls)
+    prerequisite_of: str = ""
 
     def expected_for(self, case: Case):
         if case.expected is not NOT_SET:
@@ -151,9 +163,19 @@ class ClassCheck:
     error_hints: Sequence[tuple] = ()
     must_be_own: bool = True
     allowed_borrowed: Sequence[str] = ()
+    visible: Sequence[Scenario] = ()
+    prerequisite_of: str = ""
+    # per scenario, the values of its recorded steps (NOT_SET where the reference raised);
+    # None: computed by running the reference class
+    expected: Optional[Sequence] = None
 
     def request(self) -> dict:
         return {"function": self.function, "scenarios": [{"steps": sc.encoded_steps()} for sc in self.scenarios]}
+
+    def expected_entries(self, index: int) -> list:
+        if self.expected is not None:
+            return list(self.expected[index])
+        return _reference_entries(self.reference, self.scenarios[index])
 
 
 @dataclass
@@ -185,6 +207,27 @@ MAX_ITEMS_SHOWN = 6  # entries of a dict, tuple or list
 
 def _number_text(x) -> str:
     return np.array2string(np.asarray(x), precision=6)
+
+
+def _scalar_text(x) -> str:
+    """A number as a number: 0.5, -0.2718281828, 5 (never ``np.float64(...)``)."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    try:
+        return f"{float(x):.10g}"
+    except (TypeError, ValueError):
+        return repr(x)
+
+
+def _plain(value) -> str:
+    """Like ``summarize`` but numbers without their type (for value comparisons)."""
+    if _is_scalar_like(value) and not isinstance(value, np.ndarray):
+        return _scalar_text(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return _scalar_text(value[()])
+    return summarize(value)
 
 
 def _head_text(a: np.ndarray, count: int = 3) -> str:
@@ -226,8 +269,8 @@ def summarize(value, limit: int = SUMMARY_LIMIT, nested: bool = False) -> str:
         if nested:
             body = re.sub(r"\n\s*", " ", body)
         return f"{body}  (shape={value.shape}, dtype={value.dtype})"
-    if isinstance(value, np.generic):
-        return f"{value!r}  (型 {type(value).__name__})"
+    if isinstance(value, (np.generic, int, float)) and not isinstance(value, (bool, np.bool_)):
+        return f"{_scalar_text(value)}  (型 {type(value).__name__})"
     if isinstance(value, dict):
         items = list(value.items())
         inner = ", ".join(f"{k!r}: {summarize(v, limit, nested=True)}" for k, v in items[:MAX_ITEMS_SHOWN])
@@ -290,6 +333,9 @@ def _values_close(expected, got, rtol, atol):
 def compare(expected, got, *, rtol: float, atol: float, dtype: Optional[str], returns: str,
             got_cls: str = "") -> Optional[str]:
     """Compare one value; None when it matches, otherwise the Japanese reason."""
+    if got is None and expected is not None:
+        return ("None が返っています。関数の最後で値を return していますか？"
+                f"（期待: {_plain(expected) if not isinstance(expected, (tuple, list, dict)) else summarize(expected)}）")
     if isinstance(expected, tuple) or (isinstance(expected, list) and not _is_scalar_like(got)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"{len(expected)} 個の値の組（タプル）を返す必要があります。実際: {summarize(got)}"
@@ -336,7 +382,7 @@ def compare(expected, got, *, rtol: float, atol: float, dtype: Optional[str], re
     if ok:
         return None
     where = f"（位置 {tuple(int(p) for p in position)}）" if position not in (None, ()) else ""
-    return (f"値が違います。\n    期待: {summarize(expected)}\n    実際: {summarize(got)}\n"
+    return (f"値が違います。\n    期待: {_plain(expected)}\n    実際: {_plain(got)}\n"
             f"    最大誤差: {max_err:.3g}{where}（許容: rtol={rtol:g}, atol={atol:g}）")
 
 
@@ -445,18 +491,26 @@ def judge(check, report: Optional[dict]) -> Verdict:
     results = report.get("results") or []
     if len(results) != len(check.cases):
         return Verdict(False, f"{name} の結果の数が合いません（期待 {len(check.cases)}、受信 {len(results)}）。")
-    for case, result in zip(check.cases, results):
+    for index, (case, result) in enumerate(zip(check.cases, results)):
         header = f"{name}: 「{case.label}」で不合格です。\n  入力: {describe_inputs(case)}\n"
 
-        def mistake_values(case=case):
-            return [_run_quietly(lambda m=m: m.implementation(*_copy_args(case.args), **_copy_args(case.kwargs)))
+        def mistake_values(case=case, index=index):
+            return [m.values[index] if m.values is not None else
+                    _run_quietly(lambda m=m: m.implementation(*_copy_args(case.args), **_copy_args(case.kwargs)))
                     for m in check.mistakes]
 
         failure = _judge_entry(check, header, result, check.expected_for(case), case.args,
                                case.forbid_warnings, mistake_values)
         if failure:
-            return Verdict(False, failure)
+            return Verdict(False, _prerequisite_note(check) + failure)
     return Verdict(True, f"{name}: {len(check.cases)} 件のチェックすべてに合格しました。")
+
+
+def _prerequisite_note(check) -> str:
+    if not check.prerequisite_of:
+        return ""
+    return (f"{check.prerequisite_of} が使う {check.function} が正しくありません。"
+            f"先に {check.function} を直してください（{check.prerequisite_of} の結果もそのせいで違っている可能性があります）。\n")
 
 
 def _run_quietly(action):
@@ -480,12 +534,12 @@ def _judge_class(check: "ClassCheck", report: Optional[dict]) -> Verdict:
     results = report.get("results") or []
     if len(results) != len(check.scenarios):
         return Verdict(False, f"{name} の結果の数が合いません（期待 {len(check.scenarios)}、受信 {len(results)}）。")
-    for scenario, result in zip(check.scenarios, results):
+    for index, (scenario, result) in enumerate(zip(check.scenarios, results)):
         recorded = [st for st in scenario.steps if st.record]
         entries = result.get("steps") or []
         if len(entries) != len(recorded):
             return Verdict(False, f"{name}: 「{scenario.label}」の結果の数が合いません。")
-        expected = _reference_entries(check.reference, scenario)
+        expected = check.expected_entries(index)
         wrong = None
         for k, (step, entry) in enumerate(zip(recorded, entries)):
             header = f"{name}: 「{scenario.label}」の {step.describe()} で不合格です。\n"
@@ -495,14 +549,15 @@ def _judge_class(check: "ClassCheck", report: Optional[dict]) -> Verdict:
             def mistake_values(k=k):
                 nonlocal wrong
                 if wrong is None:
-                    wrong = [_run_quietly(lambda m=m: _reference_entries(m.implementation, scenario))
+                    wrong = [list(m.values[index]) if m.values is not None else
+                             _run_quietly(lambda m=m: _reference_entries(m.implementation, scenario))
                              for m in check.mistakes]
                 return [w[k] if w is not NOT_SET else NOT_SET for w in wrong]
 
             failure = _judge_entry(check, header, entry, expected[k], step.args, step.forbid_warnings,
                                    mistake_values)
             if failure:
-                return Verdict(False, failure)
+                return Verdict(False, _prerequisite_note(check) + failure)
     return Verdict(True, f"{name}: {len(check.scenarios)} 件のシナリオすべてに合格しました。")
 
 
