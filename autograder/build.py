@@ -24,7 +24,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
-from . import selfcheck_data
+from . import contents, selfcheck_data
 from .nbgrader_setup import configure, repo_root
 from .notebook_cells import (TRAINEE_SUFFIX, is_graded_notebook, read_notebook, strip_hidden_tests,
                              strip_solution_markers, write_notebook)
@@ -113,7 +113,7 @@ def release_units(root: Path) -> list[str]:
 
 def build(root: Path, selected: list[str] | None = None, release: Path | None = None) -> list[Path]:
     release = release or root / "release"
-    written = selfcheck_data.write(root) if release == root / "release" else []
+    written = selfcheck_data.write(root) + [contents.write(root)] if release == root / "release" else []
     for day in selected or release_units(root):
         out_dir = release / day
         if out_dir.exists():
@@ -135,15 +135,25 @@ def differences(root: Path) -> list[str]:
             problems += [f"{day}/{n}: not produced by the build" for n in cmp.right_only]
             _, mismatch, errors = filecmp.cmpfiles(fresh / day, root / "release" / day, cmp.common_files, shallow=False)
             problems += [f"{day}/{n}: differs from a fresh build" for n in mismatch + errors]
-        return problems + selfcheck_data.differences(root)
+        return problems + selfcheck_data.differences(root) + contents.differences(root)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("days", nargs="*")
     parser.add_argument("--check", action="store_true", help="fail when release/ is out of date")
+    parser.add_argument("--lint", action="store_true",
+                        help="print every consistency problem of the course (autograder/consistency.py)")
     args = parser.parse_args(argv)
     root = repo_root()
+    if args.lint:
+        from . import consistency
+
+        problems = consistency.all_problems(root)
+        for p in problems:
+            print(p)
+        print(f"{len(problems)} consistency problem(s)" if problems else "the course is consistent")
+        return 1 if problems else 0
     if args.check:
         problems = differences(root)
         for p in problems:

@@ -239,3 +239,11 @@ def skip_tag_problems(root: Path) -> list[str]:
                                     f"reads {', '.join(needed)} that it defines")
                 pending -= bound_here
     return problems
+
+
+def all_problems(root: Path) -> list[str]:
+    problems = cell_problems(root) + table_problems() + own_work_problems(root) + proof_test_problems(root)
+    problems += skip_tag_problems(root)
+    for notebook in sorted(registry()):
+        problems += mistake_problems(notebook)
+    return problems
