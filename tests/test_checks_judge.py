@@ -147,3 +147,44 @@ def test_long_containers_are_cut_with_an_ellipsis():
     assert "'k5': 5" in text and "'k6'" not in text and text.endswith(", ...}"), text
     text = summarize(tuple(np.zeros(2) for _ in range(8)))
     assert text.count("shape=(2,)") == 6 and text.endswith(", ...)"), text
+
+
+# ---------------------------------------------------------------- messages a student can act on
+
+def test_a_missing_return_says_none_is_returned():
+    check = FunctionCheck("f", [Case("x", (np.array([1.0, 2.0]),))], reference=lambda x: x * 2)
+    verdict = _judge(check, "def f(x):\n    y = x * 2\n")
+    assert not verdict.passed
+    assert "None が返っています" in verdict.message and "形状" not in verdict.message
+
+
+def test_numbers_are_printed_as_numbers_without_numpy_reprs():
+    check = FunctionCheck("f", [Case("x", (np.array([1.0, 2.0]),))], reference=lambda x: np.float64(-0.2718281828))
+    verdict = _judge(check, "def f(x):\n    return 5\n")
+    assert not verdict.passed
+    assert "np.float64" not in verdict.message and "-0.2718281828" in verdict.message
+    assert "(型 int)" not in verdict.message  # an int where a float is expected is fine as a type: only the value is wrong
+
+
+def test_a_prerequisite_names_the_earlier_function_as_the_cause():
+    sig = FunctionCheck("sigmoid", [Case("0", (np.array([0.0]),))], reference=lambda x: 1 / (1 + np.exp(-x)),
+                        prerequisite_of="predict")
+    verdict = _judge(sig, "def sigmoid(x):\n    return x\n")
+    assert not verdict.passed
+    assert verdict.message.startswith("predict が使う sigmoid が正しくありません")
+
+
+def test_precomputed_mistake_values_give_the_hint_without_the_wrong_code():
+    from course.checking import Mistake
+
+    check = FunctionCheck("f", [Case("x", (np.array([1.0, 2.0]),), expected=np.array([2.0, 4.0]))],
+                          mistakes=[Mistake("2 倍ではなく 2 乗しています。", values=[np.array([1.0, 4.0])])])
+    verdict = _judge(check, "def f(x):\n    return x ** 2\n")
+    assert not verdict.passed and "考えられる原因: 2 倍ではなく 2 乗しています。" in verdict.message
+
+
+def test_a_failed_self_check_renders_only_its_message_in_ipython():
+    from course.selfcheck import SelfCheckError
+
+    lines = SelfCheckError("f: 「x」で不合格です。\n  値が違います。")._render_traceback_()
+    assert lines == ["✘ f: 「x」で不合格です。", "  値が違います。"]
