@@ -11,7 +11,8 @@ File format (``FORMAT``): ``{"notebook", "cells": {grade_id: [check, ...]}}`` wh
 ``{"kind": "function" | "class", "function", options of FunctionCheck/ClassCheck, "hints": [...],``
 ``"cases": [{"label", "args", "kwargs", "forbid_warnings", "expected", "mistakes": [...]}]}`` (function)
 or ``"scenarios": [{"label", "steps", "expected": [...], "mistakes": [[...], ...]}]`` (class); values
-are ``course.probe.encode_value`` data, ``null`` where the reference or a mistake raised.
+are indices into ``"values"`` (each distinct ``course.probe.encode_value`` datum once), ``null`` where
+the reference or a mistake raised.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .checking import (NOT_SET, Case, ClassCheck, FunctionCheck, Mistake, Scenar
 
 __all__ = ["Case", "Mistake", "SelfCheckError", "check_function", "self_check", "OWN_WORK_RULE"]
 
-FORMAT = "course-selfcheck/1"
+FORMAT = "course-selfcheck/2"
 SELFCHECK_DIR = Path("course") / "selfchecks"  # relative to the repository root
 _DATA = Path(__file__).resolve().parent / "selfchecks"
 
@@ -45,8 +46,14 @@ class SelfCheckError(AssertionError):
         return ["✘ " + line if i == 0 else line for i, line in enumerate(str(self).splitlines())]
 
 
-def _decode(data):
-    return NOT_SET if data is None else probe.decode_value(data)
+class _Values:
+    """Decodes the shared value pool of one file on demand."""
+
+    def __init__(self, encoded: list):
+        self._encoded = encoded
+
+    def __call__(self, index):
+        return NOT_SET if index is None else probe.decode_value(self._encoded[index])
 
 
 def _options(entry: dict) -> dict:
@@ -57,27 +64,25 @@ def _options(entry: dict) -> dict:
             "prerequisite_of": entry.get("prerequisite_of", "")}
 
 
-def _function_check(entry: dict) -> FunctionCheck:
-    cases = [Case(c["label"], tuple(probe.decode_value(a) for a in c["args"]),
-                  {k: probe.decode_value(v) for k, v in c["kwargs"].items()},
-                  expected=probe.decode_value(c["expected"]), forbid_warnings=c["forbid_warnings"])
+def _function_check(entry: dict, value: _Values) -> FunctionCheck:
+    cases = [Case(c["label"], tuple(value(a) for a in c["args"]), {k: value(v) for k, v in c["kwargs"].items()},
+                  expected=value(c["expected"]), forbid_warnings=c["forbid_warnings"])
              for c in entry["cases"]]
-    mistakes = [Mistake(hint, values=[_decode(c["mistakes"][i]) for c in entry["cases"]])
+    mistakes = [Mistake(hint, values=[value(c["mistakes"][i]) for c in entry["cases"]])
                 for i, hint in enumerate(entry["hints"])]
     return FunctionCheck(function=entry["function"], cases=cases, mistakes=mistakes, **_options(entry))
 
 
-def _step(data: dict) -> Step:
+def _step(data: dict, value: _Values) -> Step:
     return Step(data["op"], method=data["method"], path=tuple(data["path"]),
-                args=tuple(probe.decode_value(a) for a in data["args"]),
-                kwargs={k: probe.decode_value(v) for k, v in data["kwargs"].items()},
+                args=tuple(value(a) for a in data["args"]), kwargs={k: value(v) for k, v in data["kwargs"].items()},
                 record=data["record"], label=data["label"], forbid_warnings=data["forbid_warnings"])
 
 
-def _class_check(entry: dict) -> ClassCheck:
-    scenarios = [Scenario(s["label"], [_step(st) for st in s["steps"]]) for s in entry["scenarios"]]
-    expected = [[_decode(v) for v in s["expected"]] for s in entry["scenarios"]]
-    mistakes = [Mistake(hint, values=[[_decode(v) for v in s["mistakes"][i]] for s in entry["scenarios"]])
+def _class_check(entry: dict, value: _Values) -> ClassCheck:
+    scenarios = [Scenario(s["label"], [_step(st, value) for st in s["steps"]]) for s in entry["scenarios"]]
+    expected = [[value(v) for v in s["expected"]] for s in entry["scenarios"]]
+    mistakes = [Mistake(hint, values=[[value(v) for v in s["mistakes"][i]] for s in entry["scenarios"]])
                 for i, hint in enumerate(entry["hints"])]
     return ClassCheck(function=entry["function"], scenarios=scenarios, reference=None, expected=expected,
                       mistakes=mistakes, **_options(entry))
@@ -97,10 +102,11 @@ def _table(notebook: str) -> dict:
 
 def visible_checks(notebook: str, grade_id: str) -> list:
     """The visible checks of one test cell, rebuilt from the generated data."""
-    cells = _table(notebook)["cells"]
+    table = _table(notebook)
+    cells, value = table["cells"], _Values(table["values"])
     if grade_id not in cells:
         raise KeyError(f"{notebook} にテスト {grade_id!r} の自己チェックがありません。")
-    return [(_class_check if e["kind"] == "class" else _function_check)(e) for e in cells[grade_id]]
+    return [(_class_check if e["kind"] == "class" else _function_check)(e, value) for e in cells[grade_id]]
 
 
 def _labels(check) -> list[str]:
