@@ -189,6 +189,7 @@ def compare(old: dict[str, NotebookCells], new: dict[str, NotebookCells], day: s
             continue
         a, b = old[name], new[name]
         change = NotebookChange(name, graded=a.graded or b.graded)
+        checksum_only: list[str] = []
         for label, before, after in (("テストセル", a.grade, b.grade), ("タスクセル", a.task, b.task)):
             for cell in sorted(set(after) - set(before)):
                 change.lines.append(f"{label} {cell} を追加（{after[cell][0]:g} 点）")
@@ -208,6 +209,9 @@ def compare(old: dict[str, NotebookCells], new: dict[str, NotebookCells], day: s
         for cell in sorted(set(a.source) | set(b.source)):
             if a.source.get(cell) == b.source.get(cell):
                 continue
+            if cell in a.source and cell in b.source and a.source[cell][:3] == b.source[cell][:3]:
+                checksum_only.append(cell)  # the checksum covers the points too
+                continue
             if cell in a.grade or cell in b.grade or cell in a.solution or cell in b.solution:
                 if cell in a.source and cell in b.source:
                     change.lines.append(f"セル {cell} の内容を変更")
@@ -221,6 +225,8 @@ def compare(old: dict[str, NotebookCells], new: dict[str, NotebookCells], day: s
                 change.execute = True
         if a.kernelspec != b.kernelspec:
             change.lines.append("カーネルの指定を変更")
+        if checksum_only and not change.lines:
+            change.lines.append(f"セル {', '.join(checksum_only)} のチェックサムを更新")
         if change.lines:
             change.execute = change.execute and b.graded
             changes.notebooks.append(change)
