@@ -48,8 +48,8 @@ from .execute import SLOT_UID_BASE, KernelSupply, Limits, acquire_slot, kill_uid
 from .intake import demo_notebook_note, notebook_name_for, suggest_name
 from .nbgrader_bridge import result_path
 from .nbgrader_setup import repo_root
-from .notebook_cells import TRAINEE_SUFFIX, is_graded_notebook, read_notebook, write_notebook
-from .validate import grader_error_report, problems_report, validate_day
+from .notebook_cells import TRAINEE_SUFFIX, read_notebook, write_notebook
+from .validate import graded_notebooks, grader_error_report, problems_report, validate_day
 
 EXIT_NBGRADER, EXIT_USAGE, EXIT_GRADER_ERROR, EXIT_SOURCE_CHANGED = 1, 2, 3, 4
 
@@ -59,11 +59,6 @@ class Task:
     student: str
     notebook: str
     path: Path
-
-
-def graded_notebooks(root: Path, day: str) -> dict[str, object]:
-    return {p.stem: nb for p in sorted((root / "source" / day).glob("*.ipynb"))
-            if is_graded_notebook(nb := read_notebook(p))}
 
 
 def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
@@ -301,8 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     also_record: list[str] = []
     if args.update_source:
         changes = update_gradebook(root, args.day)
-        print("\n".join([f"{args.day} の成績表を新しいソースに合わせました:", *changes.describe()] if changes
-                        else [f"{args.day} の成績表はソースと一致しています（変更なし）。"]))
+        if not changes:
+            print(f"{args.day} の成績表はソースと一致しています。採点し直すものはありません。\n"
+                  f"The gradebook of {args.day} matches the source; nothing to re-grade.")
+            return 0
+        print("\n".join([f"{args.day} の成績表を新しいソースに合わせました:", *changes.describe()]))
         notebooks = changes.to_execute & notebooks if notebooks else changes.to_execute
         also_record = students_with_submissions(root, args.day)
     elif has_submissions(root, args.day) and (changes := pending_changes(root, args.day)):

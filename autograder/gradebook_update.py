@@ -255,6 +255,8 @@ def has_submissions(root: Path, day: str) -> bool:
 
 
 def students_with_submissions(root: Path, day: str) -> list[str]:
+    if not (Path(root) / "gradebook.db").exists():
+        return []
     with Gradebook(db_url(root), COURSE_ID) as gb:
         try:
             return sorted(s.student.id for s in gb.find_assignment(day).submissions)

@@ -48,7 +48,8 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-def graded_sources(root: Path, day: str) -> dict[str, object]:
+def graded_notebooks(root: Path, day: str) -> dict[str, object]:
+    """Name → source notebook of every graded notebook of the day (demos left out)."""
     return {p.stem: nb for p in sorted((Path(root) / "source" / day).glob("*.ipynb"))
             if is_graded_notebook(nb := read_notebook(p))}
 
@@ -159,7 +160,7 @@ def validate_day(root: Path, day: str, notebooks: set[str] | None = None) -> lis
     """Every problem of the day's checks against ``root/source/<day>`` (empty: ready to grade)."""
     from .checks import registry
 
-    sources = graded_sources(root, day)
+    sources = graded_notebooks(root, day)
     try:
         table = registry()
         modules = _day_check_modules(day)
