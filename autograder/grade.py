@@ -42,9 +42,9 @@ import nbformat
 from tqdm import tqdm
 
 from .build import generate_student_versions, nbgrader_api
+from .execute import SLOT_UID_BASE, KernelSupply, Limits, acquire_slot, kill_uid
 from .gradebook_update import (apply_changes, has_submissions, pending_changes, source_changed_message,
                                students_with_submissions, update_gradebook)
-from .execute import SLOT_UID_BASE, KernelSupply, Limits, acquire_slot, kill_uid
 from .intake import demo_notebook_note, notebook_name_for, suggest_name
 from .nbgrader_bridge import result_path
 from .nbgrader_setup import repo_root

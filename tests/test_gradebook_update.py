@@ -37,6 +37,9 @@ def graded_class(tmp_path_factory):
     submit(subs, "answers", f"{NB}.ipynb", answer(DAY, NB))
     submit(subs, "untouched", f"{NB}_trainee.ipynb", trainee(DAY, NB))
     assert grade.main([DAY, "--submissions", str(subs), "--root", str(root), "--jobs", "1"]) == 0
+    table = score_table(root, DAY)
+    result = (root / "grading/results/answers" / f"{NB}.json").read_text(encoding="utf-8")
+    assert table["answers"][NB] == (7.0, 7.0) and table["untouched"][NB] == (0.0, 7.0), result
     return root, subs
 
 
@@ -170,4 +173,35 @@ def test_a_demo_notebook_never_touches_grading(course, capsys):
     for student, row in before.items():
         assert {k: v for k, v in after[student].items() if k != "1_10_softmax_temperature"} == row
         assert after[student]["1_10_softmax_temperature"] == (0.0, 0.0)  # listed, worth nothing
+    assert not pending_changes(root, DAY)
+
+
+def test_a_new_graded_notebook_and_a_removed_cell_leave_a_gradebook_nbgrader_accepts(course):
+    from nbgrader.api import MissingEntry
+
+    from autograder.build import generate_student_versions
+    from autograder.gradebook_update import update_gradebook
+
+    root, _ = course
+    give_manual_grades(root)
+    source = root / "source" / DAY
+    shutil.copy(source / f"{NB}.ipynb", source / "1_10_softmax_again.ipynb")
+    nb = read_notebook(source / f"{NB}.ipynb")
+    nb.cells = [c for c in nb.cells if grade_id(c) != "softmax_2d"]
+    write_notebook(nb, source / f"{NB}.ipynb")
+
+    changes = update_gradebook(root, DAY)
+    assert changes.to_execute == {NB, "1_10_softmax_again"}
+    assert any("softmax_2d を削除" in line for line in changes.describe())
+    with Gradebook(db_url(root), "genba-dl") as gb:
+        assert gb.find_grade("softmax_1d", "1_10_softmax_again", DAY, "answers").score == 0
+        assert gb.find_comment("softmax", "1_10_softmax_again", DAY, "untouched").manual_comment is None
+        with pytest.raises(MissingEntry):
+            gb.find_grade_cell("softmax_2d", NB, DAY)
+        assert gb.find_grade("softmax_1d", NB, DAY, "answers").auto_score == 2
+        assert gb.find_grade("softmax_overflow", NB, DAY, "untouched").manual_score == 1
+        assert gb.find_comment("softmax", NB, DAY, "untouched").manual_comment == COMMENT
+    saved = read_notebook(root / "submitted/answers" / DAY / f"{NB}.ipynb")
+    assert "softmax_2d" not in {grade_id(c) for c in saved.cells}  # rebuilt on the new source
+    generate_student_versions(source, DAY, course_root=root)  # nbgrader accepts the gradebook as it is
     assert not pending_changes(root, DAY)
