@@ -11,6 +11,15 @@ they submitted (``X_trainee.ipynb`` or ``X.ipynb``). Steps:
 4. print the score table and the per-check summary.
 
 ``--students`` / ``--notebooks`` re-grade a part; the others keep their saved results.
+
+Before anything runs, the day's hidden checks are validated against the source notebooks
+(``--check`` does only that) and the gradebook is compared with the source: when the source of
+a day with submissions changed, grading stops and asks for ``--update-source``, which updates
+the gradebook (``autograder.gradebook_update``) and re-grades only what changed.
+
+Exit codes: 0 graded; 1 nbgrader could not record a student; 2 usage (no submissions folder);
+3 grader error (the checks do not fit the source, or a submission hit ``grader-error``);
+4 the source changed since the gradebook got submissions (run ``--update-source``).
 """
 
 from __future__ import annotations
@@ -34,10 +43,15 @@ from tqdm import tqdm
 
 from .build import generate_student_versions, nbgrader_api
 from .execute import SLOT_UID_BASE, KernelSupply, Limits, acquire_slot, kill_uid
-from .intake import notebook_name_for, suggest_name
+from .gradebook_update import (apply_changes, has_submissions, pending_changes, source_changed_message,
+                               students_with_submissions, update_gradebook)
+from .intake import demo_notebook_note, notebook_name_for, suggest_name
 from .nbgrader_bridge import result_path
 from .nbgrader_setup import repo_root
-from .notebook_cells import TRAINEE_SUFFIX, is_graded_notebook, read_notebook, write_notebook
+from .notebook_cells import TRAINEE_SUFFIX, read_notebook, write_notebook
+from .validate import graded_notebooks, grader_error_report, problems_report, validate_day
+
+EXIT_NBGRADER, EXIT_USAGE, EXIT_GRADER_ERROR, EXIT_SOURCE_CHANGED = 1, 2, 3, 4
 
 
 @dataclass
@@ -47,13 +61,8 @@ class Task:
     path: Path
 
 
-def graded_notebooks(root: Path, day: str) -> dict[str, object]:
-    return {p.stem: nb for p in sorted((root / "source" / day).glob("*.ipynb"))
-            if is_graded_notebook(nb := read_notebook(p))}
-
-
 def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
-                  notebooks: set[str] | None) -> tuple[list[Task], dict[str, list[str]]]:
+                  notebooks: set[str] | None, demos: set[str] = frozenset()) -> tuple[list[Task], dict[str, list[str]]]:
     """Tasks to grade and, per student, notes about files that were not taken."""
     tasks, notes = [], defaultdict(list)
     for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
@@ -66,7 +75,7 @@ def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
                 continue
             name = notebook_name_for(path.name, known)
             if name is None:
-                notes[student].append(suggest_name(path.name, known))
+                notes[student].append(demo_notebook_note(path.name, demos) or suggest_name(path.name, known))
                 continue
             if name in chosen:
                 keep = chosen[name] if chosen[name].stem.endswith(TRAINEE_SUFFIX) else path
@@ -258,7 +267,12 @@ def summary_lines(root: Path, students: list[str], notebooks: list[str]) -> list
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("day")
-    parser.add_argument("--submissions", type=Path, required=True, help="folder with one folder per student")
+    parser.add_argument("--submissions", type=Path, default=None, help="folder with one folder per student")
+    parser.add_argument("--check", action="store_true",
+                        help="only validate the day's hidden checks against source/ (seconds, no kernel)")
+    parser.add_argument("--update-source", action="store_true",
+                        help="update the gradebook to the changed source/ (grades and comments kept), "
+                             "then re-grade what changed")
     parser.add_argument("--root", type=Path, default=None, help="nbgrader course directory (default: the repository)")
     parser.add_argument("--students", default="", help="comma-separated student ids to (re-)grade")
     parser.add_argument("--notebooks", default="", help="comma-separated notebook names to (re-)grade")
@@ -268,17 +282,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=None, help="grades CSV (default: ROOT/grades.csv)")
     args = parser.parse_args(argv)
     root = (args.root or repo_root()).resolve()
-    if not args.submissions.is_dir():
-        print(f"提出フォルダがありません: {args.submissions}", file=sys.stderr)
-        return 2
+    problems = validate_day(root, args.day)
+    if args.check or problems:
+        print(problems_report(args.day, problems, dry_run=args.check), file=sys.stderr if problems else sys.stdout)
+        return EXIT_GRADER_ERROR if problems else 0
+    if args.submissions is None or not args.submissions.is_dir():
+        print(f"提出フォルダがありません（--submissions）: {args.submissions}", file=sys.stderr)
+        return EXIT_USAGE
     sources = graded_notebooks(root, args.day)
+    demos = {p.stem for p in (root / "source" / args.day).glob("*.ipynb")} - set(sources)
     students = set(filter(None, args.students.split(","))) or None
     notebooks = set(filter(None, args.notebooks.split(","))) or None
-    tasks, notes = collect_tasks(args.submissions.resolve(), set(sources), students, notebooks)
+    also_record: list[str] = []
+    if args.update_source:
+        changes = update_gradebook(root, args.day)
+        if not changes:
+            print(f"{args.day} の成績表はソースと一致しています。採点し直すものはありません。\n"
+                  f"The gradebook of {args.day} matches the source; nothing to re-grade.")
+            return 0
+        print("\n".join([f"{args.day} の成績表を新しいソースに合わせました:", *changes.describe()]))
+        notebooks = changes.to_execute & notebooks if notebooks else changes.to_execute
+        also_record = students_with_submissions(root, args.day)
+    elif has_submissions(root, args.day) and (changes := pending_changes(root, args.day)):
+        if not changes.demo_only:
+            print(source_changed_message(args.day, changes), file=sys.stderr)
+            return EXIT_SOURCE_CHANGED
+        apply_changes(root, args.day, changes)
+        print("\n".join([f"{args.day} のデモのノートブックの変更を成績表に反映しました（採点には影響しません）:",
+                         *changes.describe()]))
+    tasks, notes = collect_tasks(args.submissions.resolve(), set(sources), students, notebooks, demos)
+    if notebooks is not None and not notebooks:  # --update-source with nothing to run again
+        tasks = []
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout)
     started = time.monotonic()
-    execute_all(tasks, root, args.day, args.jobs, limits, sources)
-    graded_students = sorted({t.student for t in tasks} | set(notes))
+    done = execute_all(tasks, root, args.day, args.jobs, limits, sources)
+    graded_students = sorted({t.student for t in tasks} | set(notes) | set(also_record))
     for student, items in notes.items():
         log = root / "grading" / "intake" / f"{student}.txt"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -302,7 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.monotonic() - started
     print(f"\n{len(tasks)} ノートブックを {elapsed:.1f} 秒で採点しました（{args.jobs} 並列）。")
     print(f"成績 CSV: {csv_path}\nフィードバック: {root / 'feedback'}")
-    return 1 if errors else 0
+    failed = [(s, n, r.get("detail", "")) for (s, n), r in sorted(done.items()) if r.get("status") == "grader-error"]
+    if failed:
+        print("\n" + grader_error_report(root, args.day, failed), file=sys.stderr)
+        return EXIT_GRADER_ERROR
+    return EXIT_NBGRADER if errors else 0
 
 
 if __name__ == "__main__":

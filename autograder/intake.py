@@ -46,6 +46,14 @@ def notebook_name_for(filename: str, known: set[str]) -> str | None:
     return stem if stem in known else None
 
 
+def demo_notebook_note(filename: str, demos: set[str]) -> str | None:
+    """The note for a submitted demo notebook (one without graded cells), or None for other files."""
+    name = notebook_name_for(filename, demos)
+    if name is None:
+        return None
+    return f"{filename} は採点のないデモのノートブック（{name}）です。提出は不要で、成績には影響しません。"
+
+
 def suggest_name(filename: str, known: set[str]) -> str:
     """A 'rename to …' hint for a file whose name matches no notebook."""
     import difflib
