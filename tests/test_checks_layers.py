@@ -201,8 +201,8 @@ WRONG = {
         "affine_backward", "dout · W で計算"),
     "Affine: dx = W.T order (shape error)": (_replace("Affine", "np.dot(dout, self.W.T)", "np.dot(self.W.T, dout)"),
                                              "affine_backward", "転置をつける位置"),
-    "Affine: dx = dout @ W (shape error)": (_replace("Affine", "np.dot(dout, self.W.T)", "dout @ self.W"),
-                                            "affine_backward", "転置をつける位置"),
+    "Affine: dx = dout @ W (named on the square W first)": (_replace("Affine", "np.dot(dout, self.W.T)", "dout @ self.W"),
+                                                            "affine_backward", "dout · W で計算"),
     "Affine: db not summed": (_replace("Affine", "np.sum(dout, axis=0)", "dout"), "affine_backward", "バッチ方向に合計"),
     "Affine: db over axis 1": (_replace("Affine", "np.sum(dout, axis=0)", "np.sum(dout, axis=1)"),
                                "affine_backward", "合計の向き"),
@@ -320,3 +320,30 @@ def test_stub_cells_match_the_notebook():
     for cls, grade_ids in CELLS.items():
         for grade_id in grade_ids:
             assert {c.function for c in registry()[NB][grade_id]} == {cls}
+
+
+# What a student meets in the notebook (issue: "What a student sees"): the self-check of the cell
+# names the cause itself, before anything is submitted.
+SEEN_IN_THE_NOTEBOOK = {
+    "untouched cell": (STUBS["Relu"], "relu_forward", "まだ解答が書かれていません"),
+    "Relu forward modifies x": (WRONG["Relu: forward modifies x"][0], "relu_forward", "書き換えられています"),
+    "Affine forward without return": (_replace("Affine", "return np.dot(x, self.W) + self.b",
+                                               "out = np.dot(x, self.W) + self.b"), "affine_forward", "None が返っています"),
+    "Sigmoid backward uses x": (WRONG["Sigmoid: backward uses x"][0], "sigmoid_backward", "考えられる原因: 逆伝播に入力 x"),
+    "Mul dx and dy swapped": (WRONG["Mul: dx and dy swapped"][0], "mul_backward", "考えられる原因: dx と dy が入れ替わって"),
+    "Affine dW transposed": (WRONG["Affine: dW transposed"][0], "affine_backward", "考えられる原因: dW の転置"),
+    "SoftmaxWithLoss not divided by N": (WRONG["SoftmaxWithLoss: not divided by batch"][0], "softmax_loss_backward",
+                                         "考えられる原因: バッチサイズで割っていません"),
+    "Sigmoid overflows at -1000": (WRONG["Sigmoid: book formula overflows"][0], "sigmoid_stable", "オーバーフロー"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEEN_IN_THE_NOTEBOOK))
+def test_the_self_check_names_the_cause(name):
+    from tests.conftest import visible_verdicts
+
+    code, grade_id, words = SEEN_IN_THE_NOTEBOOK[name]
+    verdicts = visible_verdicts(NB, grade_id, code)
+    message = "\n".join(v.message for v in verdicts)
+    assert not all(v.passed for v in verdicts), message
+    assert words in message, message

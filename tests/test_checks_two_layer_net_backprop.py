@@ -168,13 +168,15 @@ WRONG = {
                            "two_layer_net_predict_loss", "predict でソフトマックス関数"),
     "layers built from copies": (replace(BOOK, 'Affine(self.params["W2"], self.params["b2"])',
                                          'Affine(self.params["W2"].copy(), self.params["b2"].copy())'),
-                                 "two_layer_net_predict_loss", "値が違います"),
+                                 "two_layer_net_predict_loss", "コピーを渡しています"),
+    "no Relu between the Affine layers": (replace(BOOK, '        self.layers["Relu1"] = Relu()\n', ""),
+                                          "two_layer_net_predict_loss", "Relu レイヤがありません"),
     "accuracy count": (replace(BOOK, "float(np.sum(y == t) / x.shape[0])", "np.sum(y == t)"),
                        "two_layer_net_accuracy", "個数をデータ数"),
     "accuracy only for one-hot": (replace(BOOK, "        if t.ndim != 1:\n            t = np.argmax(t, axis=1)\n",
                                           "        t = np.argmax(t, axis=1)\n"),
                                   "two_layer_net_accuracy", "クラス番号の 1 次元配列"),
-    "no reversal": (replace(BOOK, "        layers.reverse()\n", ""), "two_layer_net_gradient", "逆の順番"),
+    "no reversal": (replace(BOOK, "        layers.reverse()\n", ""), "two_layer_net_gradient", "layers を逆順"),
     "no forward before backward": (replace(BOOK, "        self.loss(x, t)\n        dout = 1", "        dout = 1"),
                                    "two_layer_net_gradient", "self.loss(x, t)"),
     "layers mixed up": (replace(BOOK, 'grads["W1"], grads["b1"] = self.layers["Affine1"].dW, self.layers["Affine1"].db\n        grads["W2"], grads["b2"] = self.layers["Affine2"].dW, self.layers["Affine2"].db',
@@ -242,3 +244,17 @@ class TwoLayerNet:
     for grade_id in ALL:
         passed, message = judge_code(NB, grade_id, code)
         assert not passed and "自分で実装" in message and "course.networks" in message, (grade_id, message)
+
+
+@pytest.mark.parametrize("grade_id, method", [("two_layer_net_accuracy", "accuracy"), ("two_layer_net_gradient", "gradient")])
+def test_a_wrong_predict_is_named_as_the_cause(judge_code, grade_id, method):
+    """accuracy and gradient call predict and loss: a wrong predict is named first, in the notebook and in the grade."""
+    from tests.conftest import visible_verdicts
+
+    code = WRONG["no Relu between the Affine layers"][0]
+    passed, message = judge_code(NB, grade_id, code)
+    shown = "\n".join(v.message for v in visible_verdicts(NB, grade_id, code))
+    for text in (message, shown):
+        assert f"{method} が使う TwoLayerNet が正しくありません" in text, text
+        assert f"{method} が使う predict と loss の確認" in text and "Relu レイヤがありません" in text, text
+    assert not passed

@@ -133,6 +133,19 @@ WRONG = {
     "bias initialised randomly": (replace(BOOK, "self.params['b1'] = np.zeros(hidden_size)",
                                           "self.params['b1'] = np.random.randn(hidden_size)"),
                                   "two_layer_net_init", "b1"),
+    "W1 shape transposed": (replace(BOOK, "np.random.randn(input_size, hidden_size)", "np.random.randn(hidden_size, input_size)"),
+                            "two_layer_net_init", "W1 の形状が逆"),
+    "W2 shape transposed": (replace(BOOK, "np.random.randn(hidden_size, output_size)", "np.random.randn(output_size, hidden_size)"),
+                            "two_layer_net_init", "W2 の形状が逆"),
+    "bias initialised with ones": (replace(BOOK, "self.params['b1'] = np.zeros(hidden_size)",
+                                           "self.params['b1'] = np.ones(hidden_size)"),
+                                   "two_layer_net_init", "1 で初期化"),
+    "bias as a row (1, n)": (replace(BOOK, "self.params['b2'] = np.zeros(output_size)",
+                                     "self.params['b2'] = np.zeros((1, output_size))"),
+                             "two_layer_net_init", "2 次元"),
+    "b1 and b2 sizes swapped": (replace(BOOK, "np.zeros(hidden_size)", "np.zeros(output_size)")
+                                .replace("self.params['b2'] = np.zeros(output_size)", "self.params['b2'] = np.zeros(hidden_size)"),
+                                "two_layer_net_init", "入れ替わって"),
     "no weight_init_std argument": (replace(BOOK, ", weight_init_std=0.01):", "):\n        weight_init_std = 0.01"),
                                     "two_layer_net_init", "weight_init_std=0.01"),
 }
@@ -182,3 +195,24 @@ def test_methods_stubbed_after_a_working_constructor_fail(judge_code):
     stub = replace(BOOK, "        y = softmax(a2)\n        return y", "        raise NotImplementedError()")
     passed, message = judge_code(NB, "two_layer_net_predict", stub)
     assert not passed and "NotImplementedError" in message
+
+
+@pytest.mark.parametrize("grade_id, method", [("two_layer_net_loss", "loss"), ("two_layer_net_accuracy", "accuracy")])
+def test_a_wrong_predict_is_named_as_the_cause(judge_code, grade_id, method):
+    """loss and accuracy call predict: a wrong predict is named first, in the notebook and in the grade."""
+    from tests.conftest import visible_verdicts
+
+    code = WRONG["no hidden activation"][0]
+    passed, message = judge_code(NB, grade_id, code)
+    shown = "\n".join(v.message for v in visible_verdicts(NB, grade_id, code))
+    for text in (message, shown):
+        assert f"{method} が使う TwoLayerNet が正しくありません" in text, text
+        assert f"{method} が使う predict の確認" in text and "隠れ層の活性化関数" in text, text
+    assert not passed
+
+
+def test_a_wrong_loss_is_named_as_the_cause_of_a_wrong_gradient(judge_code):
+    code = WRONG["loss on scores"][0]
+    passed, message = judge_code(NB, "two_layer_net_numerical_gradient", code)
+    assert not passed
+    assert "numerical_gradient が使う loss の確認" in message and "ソフトマックス関数を通す前" in message, message

@@ -62,10 +62,10 @@ ERROR_HINTS = [
 ]
 
 
-def _check(cases):
+def _check(cases, visible):
     return [FunctionCheck(function="gradient_descent", reference=reference_gradient_descent, mistakes=MISTAKES,
                           error_hints=ERROR_HINTS, rtol=1e-6, atol=1e-12, dtype="float", returns="array",
-                          cases=cases)]
+                          cases=cases, visible=visible)]
 
 
 CHECKS = {
@@ -80,6 +80,13 @@ CHECKS = {
              (F["function_2"], np.array([1.0, -2.0]))),
         Case("f = x0² + x1²、init_x = (2, 1)、lr = 0.3、位置引数で 4 回",
              (F["function_2"], np.array([2.0, 1.0]), 0.3, 4)),
+    ], visible=[
+        Case("f = x0² + x1²、init_x = (-3, 4)、lr = 0.1、2 回更新",
+             (F["function_2"], np.array([-3.0, 4.0])), {"lr": 0.1, "step_num": 2}),
+        Case("f = x0² + x1²、init_x = (-3, 4)、lr = 0.1、1 回だけ更新",
+             (F["function_2"], np.array([-3.0, 4.0])), {"lr": 0.1, "step_num": 1}),
+        Case("f = x0² + x1²、init_x = (2, -1)、lr と step_num は既定値（0.01 と 100）",
+             (F["function_2"], np.array([2.0, -1.0]))),
     ]),
     "gradient_descent_edge": _check([
         Case("step_num = 0（1 回も更新しない → 最初の点のコピー）",
@@ -88,6 +95,11 @@ CHECKS = {
              (F["function_2"], np.array([-3.0, 4.0])), {"lr": 10.0, "step_num": 5}),
         Case("学習率が小さすぎる lr = 1e-10（ほとんど動かない）",
              (F["function_2"], np.array([-3.0, 4.0])), {"lr": 1e-10, "step_num": 10}),
+    ], visible=[
+        Case("step_num = 0（1 回も更新しない → 最初の点のコピー）",
+             (F["function_2"], np.array([-3.0, 4.0])), {"lr": 0.1, "step_num": 0}),
+        Case("学習率が大きすぎる lr = 10、2 回（発散する）",
+             (F["function_2"], np.array([-3.0, 4.0])), {"lr": 10.0, "step_num": 2}),
     ]),
     "gradient_descent_other": _check([
         Case("f = 1·x0² + 2·x1² + 3·x2²、init_x = (1, 1, 1)、lr = 0.1、10 回",
@@ -98,5 +110,10 @@ CHECKS = {
              (F["rosenbrock"], np.array([-1.0, 1.0])), {"lr": 0.001, "step_num": 5}),
         Case("ローゼンブロック関数、init_x = (0, 0)、lr = 0.002、20 回",
              (F["rosenbrock"], np.array([0.0, 0.0])), {"lr": 0.002, "step_num": 20}),
+    ], visible=[
+        Case("f = 1·x0² + 2·x1² + 3·x2²、init_x = (1, 1, 1)、lr = 0.1、2 回",
+             (F["weighted_squares"], np.array([1.0, 1.0, 1.0])), {"lr": 0.1, "step_num": 2}),
+        Case("f = Σ 重み·x²、2×2 の init_x、lr = 0.1、3 回",
+             (F["weighted_squares"], np.array([[2.0, 1.0], [-1.0, 0.5]])), {"lr": 0.1, "step_num": 3}),
     ]),
 }

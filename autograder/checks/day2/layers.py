@@ -314,16 +314,36 @@ sm_x_big, sm_t_big = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 0.0, 1000.0]]),
 sm_x_wide, sm_t_wide = _normal(5, 10) * 3, _onehot([3, 0, 9, 9, 4], 10)
 
 
-def _layer(function, reference, scenarios, mistakes, error_hints=()):
+# the visible self-check's inputs: small, written out, the book's examples where there are ones
+v_x23, v_y23, v_dout23 = (np.array([[1.0, 2.0, -3.0], [0.5, -1.0, 4.0]]), np.array([[3.0, -1.0, 2.0], [2.0, 5.0, 0.5]]),
+                          np.array([[1.0, -2.0, 0.5], [3.0, 1.0, -1.0]]))
+v_relu_x = np.array([[1.0, -0.5, 0.0], [0.0, 3.0, -2.0]])
+v_relu_dout = np.array([[10.0, 20.0, 30.0], [40.0, 50.0, 60.0]])
+v_sig_x = np.array([[-1.0, 0.0, 1.0], [2.0, -2.0, 0.5]])
+v_sig_dout = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+v_aff_W, v_aff_b = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.array([0.5, -0.5])
+v_aff_x, v_aff_dout = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 2.0]])
+v_aff_Wsq, v_aff_bsq = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, -0.5])
+v_aff_xsq, v_aff_doutsq = (np.array([[1.0, 0.0], [0.0, 2.0], [1.0, -1.0]]),
+                           np.array([[1.0, 0.0], [0.5, 2.0], [-1.0, 1.0]]))
+v_sm_x = np.array([[0.3, 2.9, 4.0], [0.0, 0.0, 0.0]])
+v_sm_t = _onehot([2, 0], 3)
+v_sm_big, v_sm_t_big = np.array([[1000.0, 0.0, -1000.0], [0.0, -1000.0, 1000.0]]), _onehot([1, 2], 3)
+
+
+def _layer(function, reference, scenarios, mistakes, error_hints=(), visible=()):
     return ClassCheck(function=function, reference=reference, scenarios=scenarios, mistakes=mistakes,
-                      error_hints=list(error_hints), rtol=RTOL, atol=ATOL)
+                      error_hints=list(error_hints), rtol=RTOL, atol=ATOL, visible=list(visible))
 
 
 CHECKS = {
     "mul_forward": [_layer("MulLayer", ReferenceMulLayer, [
         Scenario("りんご 100 円 × 2 個", [new(), call("forward", 100.0, 2.0, label="forward(100, 2)")]),
         Scenario("2×3 の配列どうし（要素ごとの積）", [new(), call("forward", mul_x, mul_y, label="forward(x, y)")]),
-    ], MUL_MISTAKES)],
+    ], MUL_MISTAKES, visible=[
+        Scenario("りんご 100 円 × 2 個", [new(), call("forward", 100.0, 2.0, label="forward(100, 2)")]),
+        Scenario("2×3 の配列どうし（要素ごとの積）", [new(), call("forward", v_x23, v_y23, label="forward(x, y)")]),
+    ])],
     "mul_backward": [_layer("MulLayer", ReferenceMulLayer, [
         Scenario("りんごの例: forward(100, 2) のあと backward(1.1)", [
             new(), call("forward", 100.0, 2.0, record=False), call("backward", 1.1, label="backward(1.1) の (dx, dy)")]),
@@ -335,7 +355,13 @@ CHECKS = {
         Scenario("2×3 の配列、ランダムな dout", [
             new(), call("forward", mul_x, mul_y, record=False),
             call("backward", mul_dout, label="backward(dout) の (dx, dy)")]),
-    ], MUL_MISTAKES)],
+    ], MUL_MISTAKES, visible=[
+        Scenario("りんごの例: forward(100, 2) のあと backward(1.1)", [
+            new(), call("forward", 100.0, 2.0, record=False), call("backward", 1.1, label="backward(1.1) の (dx, dy)")]),
+        Scenario("2×3 の配列", [
+            new(), call("forward", v_x23, v_y23, record=False),
+            call("backward", v_dout23, label="backward(dout) の (dx, dy)")]),
+    ])],
     "add_layer": [_layer("AddLayer", ReferenceAddLayer, [
         Scenario("りんご 200 円 + みかん 450 円", [
             new(), call("forward", 200.0, 450.0, label="forward(200, 450)"),
@@ -343,13 +369,23 @@ CHECKS = {
         Scenario("2×3 の配列どうし", [
             new(), call("forward", mul_x, mul_y, label="forward(x, y)"),
             call("backward", mul_dout, label="backward(dout) の (dx, dy)")]),
-    ], ADD_MISTAKES)],
+    ], ADD_MISTAKES, visible=[
+        Scenario("りんご 200 円 + みかん 450 円", [
+            new(), call("forward", 200.0, 450.0, label="forward(200, 450)"),
+            call("backward", 1.1, label="backward(1.1) の (dx, dy)")]),
+        Scenario("2×3 の配列どうし", [
+            new(), call("forward", v_x23, v_y23, label="forward(x, y)"),
+            call("backward", v_dout23, label="backward(dout) の (dx, dy)")]),
+    ])],
     "relu_forward": [_layer("Relu", ReferenceRelu, [
         Scenario("正・負・0 が混ざった 3×4 の x（x は書き換えず、コピーしてから 0 を入れる）", [
             new(), call("forward", relu_x, label="forward(x)")]),
         Scenario("すべて負の 1 次元配列", [new(), call("forward", -np.arange(1.0, 5.0), label="forward(x)")]),
         Scenario("ランダムな 4×5 の x", [new(), call("forward", relu_x_rand, label="forward(x)")]),
-    ], RELU_MISTAKES)],
+    ], RELU_MISTAKES, visible=[
+        Scenario("正・負・0 が混ざった 2×3 の x（x は書き換えない）", [new(), call("forward", v_relu_x, label="forward(x)")]),
+        Scenario("1 次元の x", [new(), call("forward", np.array([-2.0, 0.0, 0.5, 3.0]), label="forward(x)")]),
+    ])],
     "relu_backward": [_layer("Relu", ReferenceRelu, [
         Scenario("正・負・0 が混ざった x（dout も書き換えず、コピーしてから 0 を入れる）", [
             new(), call("forward", relu_x, record=False), call("backward", relu_dout, label="backward(dout) の戻り値 dx")]),
@@ -366,11 +402,16 @@ CHECKS = {
             new(), call("forward", relu_x_rand, record=False),
             call("backward", relu_dout_rand, label="1 回目の backward(dout)"),
             call("backward", relu_dout_rand * 2, label="2 回目の backward(2 * dout)")]),
-    ], RELU_MISTAKES)],
+    ], RELU_MISTAKES, visible=[
+        Scenario("正・負・0 が混ざった 2×3 の x（dout は書き換えない）", [
+            new(), call("forward", v_relu_x, record=False), call("backward", v_relu_dout, label="backward(dout) の戻り値 dx")]),
+    ])],
     "sigmoid_forward": [_layer("Sigmoid", ReferenceSigmoid, [
         Scenario("2×3 の x（0 を含む）", [new(), call("forward", sig_x, label="forward(x)")]),
         Scenario("ランダムな 3×4 の x", [new(), call("forward", sig_x_rand, label="forward(x)")]),
-    ], SIGMOID_MISTAKES)],
+    ], SIGMOID_MISTAKES, visible=[
+        Scenario("2×3 の x（0 を含む）", [new(), call("forward", v_sig_x, label="forward(x)")]),
+    ])],
     "sigmoid_backward": [_layer("Sigmoid", ReferenceSigmoid, [
         Scenario("2×3 の x と dout", [
             new(), call("forward", sig_x, record=False), call("backward", sig_dout, label="backward(dout) の戻り値 dx")]),
@@ -380,18 +421,30 @@ CHECKS = {
         Scenario("ランダムな 3×4 の x と dout", [
             new(), call("forward", sig_x_rand, record=False),
             call("backward", sig_dout_rand, label="backward(dout) の戻り値 dx")]),
-    ], SIGMOID_MISTAKES)],
+    ], SIGMOID_MISTAKES, visible=[
+        Scenario("2×3 の x と dout", [
+            new(), call("forward", v_sig_x, record=False), call("backward", v_sig_dout, label="backward(dout) の戻り値 dx")]),
+    ])],
     "sigmoid_stable": [_layer("Sigmoid", ReferenceSigmoid, [
         Scenario("極端な値 [-1000, -50, 0, 50, 1000]", [
             new(), call("forward", sig_extreme, label="forward(x)", forbid_warnings=True),
             call("backward", np.ones(5), label="backward(1) の戻り値 dx", forbid_warnings=True)]),
-    ], SIGMOID_MISTAKES)],
+    ], SIGMOID_MISTAKES, visible=[
+        Scenario("極端な値 [-1000, 0, 1000]（警告を出さない）", [
+            new(), call("forward", np.array([-1000.0, 0.0, 1000.0]), label="forward(x)", forbid_warnings=True),
+            call("backward", np.ones(3), label="backward(1) の戻り値 dx", forbid_warnings=True)]),
+    ])],
     "affine_forward": [_layer("Affine", ReferenceAffine, [
         Scenario("N=4, D=3, M=2", [new(aff_W, aff_b), call("forward", aff_x, label="forward(x)")]),
         Scenario("x がすべて 0（出力は b になる）", [new(aff_W, aff_b), call("forward", np.zeros((2, 3)), label="forward(x)")]),
         Scenario("1 サンプル（N=1）", [new(aff_W, aff_b), call("forward", aff_x1, label="forward(x)")]),
-    ], AFFINE_MISTAKES, AFFINE_ERROR_HINTS)],
+    ], AFFINE_MISTAKES, AFFINE_ERROR_HINTS, visible=[
+        Scenario("N=2, D=3, M=2", [new(v_aff_W, v_aff_b), call("forward", v_aff_x, label="forward(x)")]),
+    ])],
     "affine_backward": [_layer("Affine", ReferenceAffine, [
+        Scenario("W が正方行列（D=M=3）", [
+            new(aff_Wsq, aff_bsq), call("forward", aff_xsq, record=False),
+            call("backward", aff_doutsq, label="backward(dout) の戻り値 dx"), get("dW"), get("db")]),
         Scenario("N=4, D=3, M=2 のバッチ", [
             new(aff_W, aff_b), call("forward", aff_x, record=False),
             call("backward", aff_dout, label="backward(dout) の戻り値 dx"), get("dW"), get("db")]),
@@ -401,13 +454,17 @@ CHECKS = {
         Scenario("x の 1 列（入力 1）だけが 0 でない", [
             new(aff_W, aff_b), call("forward", aff_x_col, record=False),
             call("backward", aff_dout, label="backward(dout) の戻り値 dx"), get("dW"), get("db")]),
-        Scenario("W が正方行列（D=M=3）", [
-            new(aff_Wsq, aff_bsq), call("forward", aff_xsq, record=False),
-            call("backward", aff_doutsq, label="backward(dout) の戻り値 dx"), get("dW"), get("db")]),
         Scenario("1 サンプル（N=1）", [
             new(aff_W, aff_b), call("forward", aff_x1, record=False),
             call("backward", aff_dout1, label="backward(dout) の戻り値 dx"), get("dW"), get("db")]),
-    ], AFFINE_MISTAKES, AFFINE_ERROR_HINTS)],
+    ], AFFINE_MISTAKES, AFFINE_ERROR_HINTS, visible=[
+        Scenario("W が正方行列（D=M=2）、N=3", [
+            new(v_aff_Wsq, v_aff_bsq), call("forward", v_aff_xsq, record=False),
+            call("backward", v_aff_doutsq, label="backward(dout) の戻り値 dx"), get("dW"), get("db")]),
+        Scenario("N=2, D=3, M=2", [
+            new(v_aff_W, v_aff_b), call("forward", v_aff_x, record=False),
+            call("backward", v_aff_dout, label="backward(dout) の戻り値 dx"), get("dW"), get("db")]),
+    ])],
     "softmax_loss_forward": [_layer("SoftmaxWithLoss", ReferenceSoftmaxWithLoss, [
         Scenario("本の例 [0.3, 2.9, 4.0]、正解は 2（1 サンプル）", [
             new(), call("forward", sm_x1, sm_t1, label="forward(x, t) の損失")]),
@@ -415,7 +472,13 @@ CHECKS = {
         Scenario("極端なスコア ±1000", [
             new(), call("forward", sm_x_big, sm_t_big, label="forward(x, t) の損失", forbid_warnings=True)]),
         Scenario("5 サンプル・10 クラス", [new(), call("forward", sm_x_wide, sm_t_wide, label="forward(x, t) の損失")]),
-    ], SOFTMAX_LOSS_MISTAKES)],
+    ], SOFTMAX_LOSS_MISTAKES, visible=[
+        Scenario("本の例 [0.3, 2.9, 4.0]、正解は 2（1 サンプル）", [
+            new(), call("forward", sm_x1, sm_t1, label="forward(x, t) の損失")]),
+        Scenario("2 サンプル・3 クラス", [new(), call("forward", v_sm_x, v_sm_t, label="forward(x, t) の損失")]),
+        Scenario("極端なスコア ±1000（警告を出さない）", [
+            new(), call("forward", v_sm_big, v_sm_t_big, label="forward(x, t) の損失", forbid_warnings=True)]),
+    ])],
     "softmax_loss_backward": [_layer("SoftmaxWithLoss", ReferenceSoftmaxWithLoss, [
         Scenario("本の例（1 サンプル）", [
             new(), call("forward", sm_x1, sm_t1, record=False), call("backward", label="backward() の戻り値 dx")]),
@@ -426,5 +489,11 @@ CHECKS = {
             call("backward", label="backward() の戻り値 dx", forbid_warnings=True)]),
         Scenario("5 サンプル・10 クラス", [
             new(), call("forward", sm_x_wide, sm_t_wide, record=False), call("backward", label="backward() の戻り値 dx")]),
-    ], SOFTMAX_LOSS_MISTAKES)],
+    ], SOFTMAX_LOSS_MISTAKES, visible=[
+        Scenario("2 サンプル・3 クラス", [
+            new(), call("forward", v_sm_x, v_sm_t, record=False), call("backward", label="backward() の戻り値 dx")]),
+        Scenario("極端なスコア ±1000（警告を出さない）", [
+            new(), call("forward", v_sm_big, v_sm_t_big, record=False),
+            call("backward", label="backward() の戻り値 dx", forbid_warnings=True)]),
+    ])],
 }

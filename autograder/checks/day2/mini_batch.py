@@ -111,10 +111,18 @@ T20 = np.arange(20) % 10
 T20_ONEHOT = np.eye(10)[T20]
 
 
-def _ce(cases):
+# the book's example (prose of the notebook): two samples, the right class 2 has 0.6 and 0.1
+Y_BOOK = np.array([[0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0],
+                   [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]])
+Y_ZERO = np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5]])  # the right class of sample 0 has probability 0
+X10 = np.arange(10 * 2, dtype=np.float64).reshape(10, 2)
+T10 = np.arange(10)
+
+
+def _ce(cases, visible):
     return [FunctionCheck(function="cross_entropy_error", reference=reference_cross_entropy_error,
                           mistakes=CE_MISTAKES, error_hints=CE_ERROR_HINTS, rtol=1e-6, atol=1e-9,
-                          dtype="float", cases=cases)]
+                          dtype="float", cases=cases, visible=visible)]
 
 
 CHECKS = {
@@ -123,12 +131,20 @@ CHECKS = {
         Case("5 サンプルのバッチ、one-hot ラベル", (Y5, np.eye(4)[T5])),
         Case("1 行だけのバッチ（形状 (1, 4)）", (Y5[:1], np.eye(4)[T5[:1]])),
         Case("正解クラスの確率が 0（log(0) を避ける 1e-7）", (np.array([[0.0, 1.0], [0.5, 0.5]]), np.eye(2)[[0, 1]])),
+    ], visible=[
+        Case("本の例（1 サンプル、正解 2 番の確率 0.6）", (Y_BOOK[0], np.eye(10)[2])),
+        Case("2 サンプルのバッチ（正解 2 番の確率 0.6 と 0.1）", (Y_BOOK, np.eye(10)[[2, 2]])),
+        Case("正解クラスの確率が 0 のサンプルを含む（log(0) を避ける 1e-7）", (Y_ZERO, np.eye(3)[[0, 2]])),
     ]),
     "cross_entropy_error_index": _ce([
         Case("1 サンプル、ラベルは番号 2", (Y1, np.array(2))),
         Case("5 サンプルのバッチ、ラベルは番号 (N,)", (Y5, T5)),
         Case("1 行だけのバッチ、ラベルは番号", (Y5[:1], T5[:1])),
         Case("3 サンプル、すべて正解の確率 1", (np.eye(3), np.array([0, 1, 2]))),
+    ], visible=[
+        Case("1 サンプル、ラベルは番号 2（形状 () の配列）", (Y_BOOK[0], np.array(2))),
+        Case("2 サンプルのバッチ、ラベル [2, 7]", (Y_BOOK, np.array([2, 7]))),
+        Case("正解クラスの確率が 0 のサンプルを含む、ラベル [0, 2]", (Y_ZERO, np.array([0, 2]))),
     ]),
     "sample_batch_seed": [FunctionCheck(
         function="sample_batch", reference=reference_sample_batch, mistakes=SAMPLE_MISTAKES,
@@ -138,5 +154,9 @@ CHECKS = {
             Case("20 サンプルから 10 個、seed = 42、one-hot ラベル", (X20, T20_ONEHOT, 10, 42)),
             Case("20 サンプルから 20 個（全部、並べ替えになる）、seed = 7", (X20, T20, 20, 7)),
             Case("20 サンプルから 1 個、seed = 3", (X20, T20, 1, 3)),
+        ],
+        visible=[
+            Case("10 サンプルから 4 個、seed = 0（ラベルは番号）", (X10, T10, 4, 0)),
+            Case("10 サンプルから 3 個、seed = 1（one-hot ラベル）", (X10, np.eye(10)[T10], 3, 1)),
         ])],
 }

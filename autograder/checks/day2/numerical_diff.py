@@ -123,6 +123,11 @@ CHECKS = {
             Case("f(x) = x³ - 2x の x = 2（真の値 10）", (F["cubic_mix"], 2.0)),
             Case("f(x) = x³ - 2x の x = -1.5（真の値 4.75）", (F["cubic_mix"], -1.5)),
             Case("f(x) = x³ - 2x の x = 0.3", (F["cubic_mix"], 0.3)),
+        ],
+        visible=[
+            Case("f(x) = 0.01x² + 0.1x の x = 5（本の例）", (F["function_1"], 5.0)),
+            Case("f(x) = 0.01x² + 0.1x の x = 10（本の例）", (F["function_1"], 10.0)),
+            Case("f(x) = x³ - 2x の x = 1", (F["cubic_mix"], 1.0)),
         ])],
     "numerical_gradient_1d": [FunctionCheck(
         function="numerical_gradient", reference=reference_numerical_gradient, mistakes=GRAD_MISTAKES,
@@ -135,6 +140,11 @@ CHECKS = {
             Case("f = Σ(xi³ - 2xi) の 5 要素", (F["cubic_mix"], np.round(rng.normal(size=5), 3))),
             Case("ローゼンブロック関数の点 (-0.5, 1.5)", (F["rosenbrock"], np.array([-0.5, 1.5]))),
             Case("要素 1 個", (F["cubic_mix"], np.array([1.25]))),
+        ],
+        visible=[
+            Case("f = x0² + x1² の点 (3, 4)（本の例）", (F["function_2"], np.array([3.0, 4.0]))),
+            Case("f = x0² + x1² の点 (0, 2)", (F["function_2"], np.array([0.0, 2.0]))),
+            Case("ローゼンブロック関数の点 (1, 1)（x0 と x1 が絡み合う関数）", (F["rosenbrock"], np.array([1.0, 1.0]))),
         ])],
     "numerical_gradient_nd": [FunctionCheck(
         function="numerical_gradient", reference=reference_numerical_gradient, mistakes=GRAD_MISTAKES,
@@ -147,6 +157,12 @@ CHECKS = {
             Case("1×4 の x（1 行）", (F["weighted_squares"], np.array([[0.5, -1.0, 2.0, 1.5]]))),
             Case("4×1 の x（1 列）", (F["weighted_squares"], np.array([[0.5], [-1.0], [2.0], [1.5]]))),
             Case("2×2×3 の 3 次元の x", (F["weighted_squares"], np.round(rng.normal(size=(2, 2, 3)), 3))),
+        ],
+        visible=[
+            Case("2×2 の x、f = Σ x²", (F["function_2"], np.array([[1.0, -2.0], [0.5, 3.0]]))),
+            Case("2×3 の x、f = Σ 重み·x²（位置ごとに重みが違う）",
+                 (F["weighted_squares"], np.array([[0.5, 1.0, -1.0], [2.0, 0.0, 1.5]]))),
+            Case("1×2×2 の 3 次元の x、f = Σ x²", (F["function_2"], np.array([[[1.0, 0.0], [0.0, -1.0]]]))),
         ])],
     "numerical_gradient_restore": [FunctionCheck(
         function="numerical_gradient", reference=reference_numerical_gradient, mistakes=GRAD_MISTAKES,
@@ -158,5 +174,11 @@ CHECKS = {
                  (F["function_2"], np.array([0.1, 0.7, 1.1, 2.3, -0.3]))),
             Case("端数のある値の 2 次元の x（元の値がそのまま戻るか）",
                  (F["weighted_squares"], np.array([[0.1, 0.7, 1.1], [2.3, -0.3, 0.9]]))),
+        ],
+        visible=[
+            Case("ローゼンブロック関数の点 (0.5, 1.2)", (F["rosenbrock"], np.array([0.5, 1.2]))),
+            Case("端数のある値の 1 次元の x（元の値がそのまま戻るか）", (F["function_2"], np.array([0.1, 2.3, -0.3]))),
+            Case("端数のある値の 2 次元の x（元の値がそのまま戻るか）",
+                 (F["weighted_squares"], np.array([[0.1, 0.7], [2.3, -1.7]]))),
         ])],
 }

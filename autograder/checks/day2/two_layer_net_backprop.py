@@ -121,16 +121,36 @@ class AccuracyCount(ReferenceTwoLayerNet):
 
 class AccuracyDividedBySize(ReferenceTwoLayerNet):
     def accuracy(self, x, t):
+        size = t.size  # N × classes for one-hot labels
         y = np.argmax(self.predict(x), axis=1)
         if t.ndim != 1:
             t = np.argmax(t, axis=1)
-        return float(np.sum(y == t) / t.size)
+        return float(np.sum(y == t) / size)
+
+
+class NoRelu(ReferenceTwoLayerNet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.layers["Relu1"]
+
+
+class LayersOnCopies(ReferenceTwoLayerNet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.layers["Affine1"] = Affine(self.params["W1"].copy(), self.params["b1"].copy())
+        self.layers["Affine2"] = Affine(self.params["W2"].copy(), self.params["b2"].copy())
 
 
 PREDICT_MISTAKES = [
     Mistake("predict でソフトマックス関数を適用しています。このノートブックの predict は、ソフトマックス関数を通す前の"
             "スコア（Affine2 の出力）を返します。ソフトマックス関数は最後の SoftmaxWithLoss レイヤが受け持ちます。",
             SoftmaxInPredict),
+]
+LAYER_MISTAKES = [
+    Mistake("Affine レイヤに params の配列のコピーを渡しています。Affine(self.params['W1'], self.params['b1']) のように"
+            "配列そのものを渡すと、params を書き換えたとき（学習での更新）にレイヤの計算にも反映されます。", LayersOnCopies),
+    Mistake("Affine1 と Affine2 の間に Relu レイヤがありません。self.layers には 'Affine1', 'Relu1', 'Affine2' の順に入れます。",
+            NoRelu),
 ]
 GRADIENT_MISTAKES = [
     Mistake("逆伝播を順伝播と同じ順番で行っています。layers を逆順（list(...) のあと reverse()）にたどってください。",
@@ -164,6 +184,18 @@ ACCURACY_ERROR_HINTS = [
 ]
 
 # ---- deterministic inputs ---------------------------------------------------------------------
+# The visible self-check's nets (weights written out): 2 → 3 → 2 for predict, loss and accuracy
+# (3 samples: not as many as classes), and a square 2 → 2 → 2 net for gradient, on which
+# backward in the wrong order runs without a shape error and so is named.
+V_W1, V_b1 = np.array([[1.0, -1.0, 0.5], [0.0, 1.0, -2.0]]), np.array([0.0, 0.5, -0.5])
+V_W2, V_b2 = np.array([[1.0, 0.0], [0.0, 2.0], [-1.0, 1.0]]), np.array([0.5, 0.0])
+V_X = np.array([[1.0, 2.0], [2.0, 1.0], [-1.0, 0.5]])
+V_T_INDEX = np.array([1, 0, 1])
+V_W1_SQ, V_b1_SQ = np.array([[1.0, -1.0], [0.5, 2.0]]), np.array([0.1, -0.2])
+V_W2_SQ, V_b2_SQ = np.array([[1.0, 0.5], [-1.0, 2.0]]), np.array([0.2, -0.1])
+V_X_SQ = np.array([[1.0, 0.5], [-0.5, 1.5], [2.0, -1.0]])
+V_X_SQ_OTHER = np.array([[0.5, -1.0], [1.0, 1.0], [-2.0, 0.5]])
+V_T_SQ = np.eye(2)[[0, 1, 1]]
 
 rng = np.random.default_rng(2600)
 I, H, O = 4, 5, 3
@@ -180,10 +212,18 @@ T_OTHER = np.eye(O)[[2, 2, 0, 1, 1, 0]]
 W1_SQ, b1_SQ, W2_SQ, b2_SQ = rng.normal(size=(3, 3)), rng.normal(size=3) * 0.5, rng.normal(size=(3, 3)), rng.normal(size=3)
 X_SQ = rng.normal(size=(5, 3))
 T_SQ = np.eye(3)[[0, 1, 2, 2, 1]]
+X_SQ_OTHER = rng.normal(size=(5, 3))  # drawn last: the inputs above stay what they were
 
 
-def _with_weights(w1=W1, bb1=b1, w2=W2, bb2=b2, sizes=(I, H, O)):
-    return [new(*sizes), put("params.W1", w1), put("params.b1", bb1), put("params.W2", w2), put("params.b2", bb2)]
+def _with_weights(w1=W1, bb1=b1, w2=W2, bb2=b2, sizes=(I, H, O), **options):
+    return [new(*sizes, **options), put("params.W1", w1), put("params.b1", bb1), put("params.W2", w2),
+            put("params.b2", bb2)]
+
+
+def _visible_weights(square=False, **options):
+    if square:
+        return _with_weights(V_W1_SQ, V_b1_SQ, V_W2_SQ, V_b2_SQ, sizes=(2, 2, 2), **options)
+    return _with_weights(V_W1, V_b1, V_W2, V_b2, sizes=(2, 3, 2), **options)
 
 
 def _labels_for_accuracy():
@@ -198,39 +238,96 @@ def _labels_for_accuracy():
 
 
 T_ACC = _labels_for_accuracy()
+
+
+def _visible_labels_for_accuracy():
+    """Labels such that 2 of the 3 visible predictions are right."""
+    net = ReferenceTwoLayerNet(2, 3, 2)
+    for key, value in dict(W1=V_W1, b1=V_b1, W2=V_W2, b2=V_b2).items():
+        net.params[key][...] = value
+    t = np.argmax(net.predict(V_X), axis=1)
+    t[1] = 1 - t[1]
+    return t
+
+
+V_T_ACC = _visible_labels_for_accuracy()
 GRADIENT_LABEL = "gradient(x, t) の戻り値（勾配の辞書）"
 
 OPTIONS = dict(reference=ReferenceTwoLayerNet, function="TwoLayerNet", rtol=1e-6, atol=1e-9, dtype="float")
 
+PREDICT_LOSS_SCENARIOS = [
+    Scenario("TwoLayerNet(4, 5, 3, weight_init_std=0.0) の params（形状とバイアス 0）", [
+        new(4, 5, 3, weight_init_std=0.0),
+        get("params.W1"), get("params.b1"), get("params.W2"), get("params.b2"),
+    ]),
+    Scenario("6 サンプルのバッチ", _with_weights(weight_init_std=0.0) + [
+        call("predict", X, label="predict(x)"),
+        call("loss", X, T_ONE_HOT, label="loss(x, t)（one-hot のラベル）"),
+        call("loss", X, T_INDEX, label="loss(x, t)（クラス番号のラベル）")]),
+    Scenario("W1 = 0（隠れ層の出力は relu(b1) だけ）", _with_weights(w1=np.zeros((I, H)), weight_init_std=0.0) + [
+        call("predict", X[:2], label="predict(x)"),
+        call("loss", X[:2], T_ONE_HOT[:2], label="loss(x, t)")]),
+    Scenario("params を書き換えたあと（レイヤが同じ配列を使っていること）", _with_weights(weight_init_std=0.0) + [
+        call("predict", X, label="predict(x)"),
+        put("params.W2", W2 * -1.0), call("predict", X, label="W2 を書き換えたあとの predict(x)")]),
+]
+VISIBLE_PREDICT_LOSS = [
+    Scenario("2 サンプル（2 → 3 → 2 のネットワーク）", _visible_weights(weight_init_std=0.0) + [
+        call("predict", V_X[:2], label="predict(x)"),
+        call("loss", V_X[:2], np.eye(2)[V_T_INDEX[:2]], label="loss(x, t)（one-hot のラベル）"),
+        call("loss", V_X[:2], V_T_INDEX[:2], label="loss(x, t)（クラス番号のラベル）"),
+        put("params.W2", V_W2 * -1.0), call("predict", V_X[:2], label="W2 を書き換えたあとの predict(x)")]),
+]
+
+
+def _prerequisite(of):
+    """The check of predict and loss that ``of`` calls, placed before the check of ``of``."""
+    label = f"{of} が使う predict と loss の確認: "
+    return ClassCheck(**OPTIONS, mistakes=PREDICT_MISTAKES + LAYER_MISTAKES, error_hints=COMMON_ERROR_HINTS,
+                      prerequisite_of=of,
+                      scenarios=[Scenario(label + sc.label, sc.steps) for sc in PREDICT_LOSS_SCENARIOS[1:]],
+                      visible=[Scenario(label + sc.label, sc.steps) for sc in VISIBLE_PREDICT_LOSS])
+
+
 CHECKS = {
     "two_layer_net_predict_loss": [ClassCheck(
-        **OPTIONS, mistakes=PREDICT_MISTAKES, error_hints=COMMON_ERROR_HINTS,
-        scenarios=[
-            Scenario("TwoLayerNet(4, 5, 3, weight_init_std=0.0) の params（形状とバイアス 0）", [
-                new(4, 5, 3, weight_init_std=0.0),
+        **OPTIONS, mistakes=PREDICT_MISTAKES + LAYER_MISTAKES, error_hints=COMMON_ERROR_HINTS,
+        scenarios=PREDICT_LOSS_SCENARIOS,
+        visible=[
+            Scenario("TwoLayerNet(2, 3, 4, weight_init_std=0.0) の params（形状とバイアス 0）", [
+                new(2, 3, 4, weight_init_std=0.0),
                 get("params.W1"), get("params.b1"), get("params.W2"), get("params.b2"),
             ]),
-            Scenario("6 サンプルのバッチ", _with_weights() + [
-                call("predict", X, label="predict(x)"),
-                call("loss", X, T_ONE_HOT, label="loss(x, t)（one-hot のラベル）"),
-                call("loss", X, T_INDEX, label="loss(x, t)（クラス番号のラベル）")]),
-            Scenario("W1 = 0（隠れ層の出力は relu(b1) だけ）", _with_weights(w1=np.zeros((I, H))) + [
-                call("predict", X[:2], label="predict(x)"),
-                call("loss", X[:2], T_ONE_HOT[:2], label="loss(x, t)")]),
-            Scenario("params を書き換えたあと（レイヤが同じ配列を使っていること）", _with_weights() + [
-                put("params.W2", W2 * -1.0), call("predict", X, label="W2 を書き換えたあとの predict(x)")]),
-        ])],
-    "two_layer_net_accuracy": [ClassCheck(
+        ] + VISIBLE_PREDICT_LOSS)],
+    "two_layer_net_accuracy": [_prerequisite("accuracy"), ClassCheck(
         **OPTIONS, mistakes=ACCURACY_MISTAKES, error_hints=COMMON_ERROR_HINTS + ACCURACY_ERROR_HINTS,
         scenarios=[
             Scenario("6 サンプル中 4 つ正解、one-hot のラベル", _with_weights() + [
                 call("accuracy", X, np.eye(O)[T_ACC], label="accuracy(x, t)")]),
             Scenario("6 サンプル中 4 つ正解、クラス番号のラベル", _with_weights() + [
                 call("accuracy", X, T_ACC, label="accuracy(x, t)")]),
+        ],
+        visible=[
+            Scenario("3 サンプル中 2 つ正解、one-hot のラベル", _visible_weights() + [
+                call("accuracy", V_X, np.eye(2)[V_T_ACC], label="accuracy(x, t)")]),
+            Scenario("3 サンプル中 2 つ正解、クラス番号のラベル", _visible_weights() + [
+                call("accuracy", V_X, V_T_ACC, label="accuracy(x, t)")]),
         ])],
-    "two_layer_net_gradient": [ClassCheck(
+    "two_layer_net_gradient": [_prerequisite("gradient"), ClassCheck(
         **OPTIONS, mistakes=GRADIENT_MISTAKES, error_hints=COMMON_ERROR_HINTS + GRADIENT_ERROR_HINTS,
+        visible=[
+            Scenario("別の入力で loss を計算したあとに gradient（2 → 2 → 2 のネットワーク、one-hot のラベル）",
+                     _visible_weights(square=True) + [
+                         call("loss", V_X_SQ_OTHER, V_T_SQ, record=False),
+                         call("gradient", V_X_SQ, V_T_SQ, label=GRADIENT_LABEL)]),
+            Scenario("1 サンプル、クラス番号のラベル（2 → 3 → 2 のネットワーク）", _visible_weights() + [
+                call("gradient", V_X[:1], V_T_INDEX[:1], label=GRADIENT_LABEL)]),
+        ],
         scenarios=[
+            Scenario("別の入力で loss を計算したあとに gradient（3 → 3 → 3 のネットワーク）",
+                     _with_weights(W1_SQ, b1_SQ, W2_SQ, b2_SQ, sizes=(3, 3, 3)) + [
+                         call("loss", X_SQ_OTHER, T_SQ, record=False),
+                         call("gradient", X_SQ, T_SQ, label=GRADIENT_LABEL)]),
             Scenario("6 サンプル、one-hot のラベル", _with_weights() + [
                 call("gradient", X, T_ONE_HOT, label=GRADIENT_LABEL)]),
             Scenario("1 サンプル、クラス番号のラベル", _with_weights() + [

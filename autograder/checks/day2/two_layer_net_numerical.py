@@ -116,10 +116,44 @@ class AccuracyOneHotDirect(ReferenceTwoLayerNet):
 
 class AccuracyDividedBySize(ReferenceTwoLayerNet):
     def accuracy(self, x, t):
+        size = t.size  # N × classes for one-hot labels
         y = np.argmax(self.predict(x), axis=1)
         if t.ndim != 1:
             t = np.argmax(t, axis=1)
-        return float(np.sum(y == t) / t.size)
+        return float(np.sum(y == t) / size)
+
+
+class InitW1Transposed(ReferenceTwoLayerNet):
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        super().__init__(input_size, hidden_size, output_size, weight_init_std)
+        self.params["W1"] = weight_init_std * np.random.randn(hidden_size, input_size)
+
+
+class InitW2Transposed(ReferenceTwoLayerNet):
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        super().__init__(input_size, hidden_size, output_size, weight_init_std)
+        self.params["W2"] = weight_init_std * np.random.randn(output_size, hidden_size)
+
+
+class InitBiasOnes(ReferenceTwoLayerNet):
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        super().__init__(input_size, hidden_size, output_size, weight_init_std)
+        self.params["b1"] = np.ones(hidden_size)
+        self.params["b2"] = np.ones(output_size)
+
+
+class InitBiasRow(ReferenceTwoLayerNet):
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        super().__init__(input_size, hidden_size, output_size, weight_init_std)
+        self.params["b1"] = np.zeros((1, hidden_size))
+        self.params["b2"] = np.zeros((1, output_size))
+
+
+class InitBiasSwapped(ReferenceTwoLayerNet):
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01):
+        super().__init__(input_size, hidden_size, output_size, weight_init_std)
+        self.params["b1"] = np.zeros(output_size)
+        self.params["b2"] = np.zeros(hidden_size)
 
 
 class GradientOnlyWeights(ReferenceTwoLayerNet):
@@ -136,6 +170,17 @@ class GradientOfCopy(ReferenceTwoLayerNet):
         return {key: numerical_gradient(loss_w, self.params[key].copy()) for key in ("W1", "b1", "W2", "b2")}
 
 
+INIT_MISTAKES = [
+    Mistake("W1 の形状が逆です。W1 は (input_size, hidden_size)、つまり np.random.randn(input_size, hidden_size) です。",
+            InitW1Transposed),
+    Mistake("W2 の形状が逆です。W2 は (hidden_size, output_size)、つまり np.random.randn(hidden_size, output_size) です。",
+            InitW2Transposed),
+    Mistake("バイアスを 1 で初期化しています。b1, b2 は np.zeros(...) で 0 に初期化します。", InitBiasOnes),
+    Mistake("バイアスが 2 次元（形状 (1, n)）になっています。b1 は np.zeros(hidden_size)、b2 は np.zeros(output_size) の"
+            " 1 次元配列です。", InitBiasRow),
+    Mistake("b1 と b2 の大きさが入れ替わっています。b1 は隠れ層の大きさ hidden_size、b2 は出力層の大きさ output_size です。",
+            InitBiasSwapped),
+]
 PREDICT_MISTAKES = [
     Mistake("出力層にソフトマックス関数を使っていません。predict は各クラスの確率（行ごとの合計が 1）を返します。", NoSoftmax),
     Mistake("出力層にシグモイド関数を使っています。隠れ層はシグモイド関数、出力層はソフトマックス関数です。", SigmoidOutput),
@@ -155,7 +200,7 @@ ACCURACY_MISTAKES = [
             AccuracyOneHotDirect),
     Mistake("t が one-hot のとき t.size（N × クラス数）で割っています。データ数 x.shape[0] で割ってください。",
             AccuracyDividedBySize),
-] + PREDICT_MISTAKES
+]
 GRADIENT_MISTAKES = [
     Mistake("勾配の辞書に b1, b2 がありません。W1, b1, W2, b2 の 4 つすべての勾配を返してください。", GradientOnlyWeights),
     Mistake("パラメータのコピーを numerical_gradient に渡しています。コピーをずらしても損失は変わらないので勾配が 0 になります。"
@@ -200,12 +245,78 @@ def _labels_for_accuracy():
 
 T_ACC = _labels_for_accuracy()
 
+# the visible self-check's net: the same sizes, weights written out, 4 samples (not as many as classes)
+V_W1 = np.array([[1.0, -1.0, 0.5], [0.5, 2.0, -1.0], [-1.5, 0.0, 1.0], [0.0, 1.0, 2.0]])
+V_b1 = np.array([0.1, -0.2, 0.3])
+V_W2 = np.array([[2.0, -1.0, 0.0], [0.5, 1.0, -2.0], [-1.0, 0.0, 1.5]])
+V_b2 = np.array([0.2, 0.0, -0.2])
+V_X = np.array([[1.0, 0.5, -1.0, 0.0], [0.0, -1.0, 2.0, 1.0], [-0.5, 1.5, 0.5, -2.0], [2.0, 0.0, 1.0, -1.0]])
+V_T_INDEX = np.array([0, 2, 1, 1])
+V_T_ONE_HOT = np.eye(O)[V_T_INDEX]
+
+
+def _visible_weights(w1=V_W1, bb1=V_b1, w2=V_W2, bb2=V_b2):
+    return _with_weights(w1, bb1, w2, bb2)
+
+
+def _visible_labels_for_accuracy():
+    """Labels such that 3 of the 4 visible predictions are right."""
+    net = ReferenceTwoLayerNet(I, H, O)
+    net.params.update(W1=V_W1, b1=V_b1, W2=V_W2, b2=V_b2)
+    t = np.argmax(net.predict(V_X), axis=1)
+    t[1] = (t[1] + 1) % O
+    return t
+
+
+V_T_ACC = _visible_labels_for_accuracy()
+
+VISIBLE_PREDICT = [
+    Scenario("4 サンプルのバッチ", _visible_weights() + [call("predict", V_X, label="predict(x)")]),
+    Scenario("1 サンプル（形状 (1, 4)）", _visible_weights() + [call("predict", V_X[:1], label="predict(x)")]),
+    Scenario("出力のスコアが大きい（W2 × 300、警告を出さない）", _visible_weights(w2=V_W2 * 300.0) + [
+        call("predict", V_X, label="predict(x)", forbid_warnings=True)]),
+]
+VISIBLE_LOSS = [
+    Scenario("4 サンプル、one-hot のラベル", _visible_weights() + [call("loss", V_X, V_T_ONE_HOT, label="loss(x, t)")]),
+    Scenario("4 サンプル、クラス番号のラベル", _visible_weights() + [call("loss", V_X, V_T_INDEX, label="loss(x, t)")]),
+]
+
+
+def _prerequisite(of, part, scenarios, visible, mistakes):
+    """The check of an earlier method (``part``) that ``of`` calls, placed before the check of ``of``."""
+    label = f"{of} が使う {part} の確認: "
+    return ClassCheck(**OPTIONS, dtype="float", mistakes=mistakes, prerequisite_of=of,
+                      scenarios=[Scenario(label + sc.label, sc.steps) for sc in scenarios],
+                      visible=[Scenario(label + sc.label, sc.steps) for sc in visible])
+
+
 OPTIONS = dict(reference=ReferenceTwoLayerNet, function="TwoLayerNet", rtol=1e-6, atol=1e-9,
                error_hints=COMMON_ERROR_HINTS)
 
+PREDICT_SCENARIOS = [
+    Scenario("W1 = 0（隠れ層の出力は sigmoid(b1) だけ）", _with_weights(w1=np.zeros((I, H))) + [
+        call("predict", X, label="predict(x)")]),
+    Scenario("6 サンプルのバッチ", _with_weights() + [call("predict", X, label="predict(x)")]),
+    Scenario("1 サンプル（形状 (1, 4)）", _with_weights() + [call("predict", X[:1], label="predict(x)")]),
+    Scenario("出力のスコアが大きい（W2 × 300）", _with_weights(w2=W2 * 300.0) + [
+        call("predict", X, label="predict(x)", forbid_warnings=True)]),
+]
+LOSS_SCENARIOS = [
+    Scenario("6 サンプル、one-hot のラベル", _with_weights() + [call("loss", X, T_ONE_HOT, label="loss(x, t)")]),
+    Scenario("6 サンプル、クラス番号のラベル", _with_weights() + [call("loss", X, T_INDEX, label="loss(x, t)")]),
+    Scenario("1 サンプル、W1 = 0", _with_weights(w1=np.zeros((I, H))) + [
+        call("loss", X[:1], T_ONE_HOT[:1], label="loss(x, t)")]),
+]
+
 CHECKS = {
     "two_layer_net_init": [ClassCheck(
-        **OPTIONS, dtype="float", mistakes=[],
+        **OPTIONS, dtype="float", mistakes=INIT_MISTAKES,
+        visible=[
+            Scenario("TwoLayerNet(3, 4, 2, weight_init_std=0.0) の params（形状とバイアス 0）", [
+                new(3, 4, 2, weight_init_std=0.0),
+                get("params.W1"), get("params.b1"), get("params.W2"), get("params.b2"),
+            ]),
+        ],
         scenarios=[
             Scenario("TwoLayerNet(4, 3, 2, weight_init_std=0.0) の params（形状とバイアス 0）", [
                 new(4, 3, 2, weight_init_std=0.0),
@@ -218,23 +329,14 @@ CHECKS = {
         ])],
     "two_layer_net_predict": [ClassCheck(
         **OPTIONS, dtype="float", returns="array", mistakes=PREDICT_MISTAKES,
-        scenarios=[
-            Scenario("W1 = 0（隠れ層の出力は sigmoid(b1) だけ）", _with_weights(w1=np.zeros((I, H))) + [
-                call("predict", X, label="predict(x)")]),
-            Scenario("6 サンプルのバッチ", _with_weights() + [call("predict", X, label="predict(x)")]),
-            Scenario("1 サンプル（形状 (1, 4)）", _with_weights() + [call("predict", X[:1], label="predict(x)")]),
-            Scenario("出力のスコアが大きい（W2 × 300）", _with_weights(w2=W2 * 300.0) + [
-                call("predict", X, label="predict(x)", forbid_warnings=True)]),
-        ])],
-    "two_layer_net_loss": [ClassCheck(
-        **OPTIONS, dtype="float", mistakes=LOSS_MISTAKES,
-        scenarios=[
-            Scenario("6 サンプル、one-hot のラベル", _with_weights() + [call("loss", X, T_ONE_HOT, label="loss(x, t)")]),
-            Scenario("6 サンプル、クラス番号のラベル", _with_weights() + [call("loss", X, T_INDEX, label="loss(x, t)")]),
-            Scenario("1 サンプル、W1 = 0", _with_weights(w1=np.zeros((I, H))) + [
-                call("loss", X[:1], T_ONE_HOT[:1], label="loss(x, t)")]),
-        ])],
-    "two_layer_net_accuracy": [ClassCheck(
+        scenarios=PREDICT_SCENARIOS, visible=VISIBLE_PREDICT)],
+    "two_layer_net_loss": [_prerequisite("loss", "predict", PREDICT_SCENARIOS[1:3], VISIBLE_PREDICT[:1], PREDICT_MISTAKES),
+                           ClassCheck(
+        **OPTIONS, dtype="float", mistakes=LOSS_MISTAKES, visible=VISIBLE_LOSS,
+        scenarios=LOSS_SCENARIOS)],
+    "two_layer_net_accuracy": [_prerequisite("accuracy", "predict", PREDICT_SCENARIOS[1:3], VISIBLE_PREDICT[:1],
+                                             PREDICT_MISTAKES),
+                               ClassCheck(
         **{**OPTIONS, "error_hints": COMMON_ERROR_HINTS + ACCURACY_ERROR_HINTS},
         dtype="float", returns="auto", mistakes=ACCURACY_MISTAKES,
         scenarios=[
@@ -244,8 +346,16 @@ CHECKS = {
                 call("accuracy", X, T_ACC, label="accuracy(x, t)")]),
             Scenario("1 サンプル、正解", _with_weights() + [
                 call("accuracy", X[:1], np.eye(O)[T_ACC[:1]], label="accuracy(x, t)")]),
+        ],
+        visible=[
+            Scenario("4 サンプル中 3 つ正解、one-hot のラベル", _visible_weights() + [
+                call("accuracy", V_X, np.eye(O)[V_T_ACC], label="accuracy(x, t)")]),
+            Scenario("4 サンプル中 3 つ正解、クラス番号のラベル", _visible_weights() + [
+                call("accuracy", V_X, V_T_ACC, label="accuracy(x, t)")]),
         ])],
-    "two_layer_net_numerical_gradient": [ClassCheck(
+    "two_layer_net_numerical_gradient": [_prerequisite("numerical_gradient", "loss", LOSS_SCENARIOS[:2], VISIBLE_LOSS,
+                                                       LOSS_MISTAKES),
+                                         ClassCheck(
         **{**OPTIONS, "rtol": 1e-5, "atol": 1e-7}, dtype="float", mistakes=GRADIENT_MISTAKES,
         scenarios=[
             Scenario("6 サンプル、one-hot のラベル", _with_weights() + [
@@ -253,5 +363,12 @@ CHECKS = {
                 get("params.W1", label="計算後の params['W1']（元の値に戻っていること）")]),
             Scenario("1 サンプル、クラス番号のラベル", _with_weights() + [
                 call("numerical_gradient", X[:1], T_INDEX[:1], label="numerical_gradient(x, t) の戻り値（勾配の辞書）")]),
+        ],
+        visible=[
+            Scenario("4 サンプル、one-hot のラベル", _visible_weights() + [
+                call("numerical_gradient", V_X, V_T_ONE_HOT, label="numerical_gradient(x, t) の戻り値（勾配の辞書）"),
+                get("params.W1", label="計算後の params['W1']（元の値に戻っていること）")]),
+            Scenario("1 サンプル、クラス番号のラベル", _visible_weights() + [
+                call("numerical_gradient", V_X[:1], V_T_INDEX[:1], label="numerical_gradient(x, t) の戻り値（勾配の辞書）")]),
         ])],
 }
