@@ -48,7 +48,7 @@ def _options(check) -> dict:
             "check_inputs_unchanged": check.check_inputs_unchanged, "must_be_own": check.must_be_own,
             "allowed_borrowed": list(check.allowed_borrowed),
             "error_hints": [list(pair) for pair in check.error_hints],
-            "prerequisite_of": check.prerequisite_of}
+            "prerequisite_of": check.prerequisite_of, "part": getattr(check, "part", "")}
 
 
 def _function_entry(check: FunctionCheck, pool: _Pool) -> dict:

@@ -165,6 +165,7 @@ class ClassCheck:
     allowed_borrowed: Sequence[str] = ()
     visible: Sequence[Scenario] = ()
     prerequisite_of: str = ""
+    part: str = ""  # the method this check is about (named in prerequisite messages), e.g. "predict"
     # per scenario, the values of its recorded steps (NOT_SET where the reference raised);
     # None: computed by running the reference class
     expected: Optional[Sequence] = None
@@ -509,8 +510,9 @@ def judge(check, report: Optional[dict]) -> Verdict:
 def _prerequisite_note(check) -> str:
     if not check.prerequisite_of:
         return ""
-    return (f"{check.prerequisite_of} が使う {check.function} が正しくありません。"
-            f"先に {check.function} を直してください（{check.prerequisite_of} の結果もそのせいで違っている可能性があります）。\n")
+    name = getattr(check, "part", "") or check.function
+    return (f"{check.prerequisite_of} が使う {name} が正しくありません。"
+            f"先に {name} を直してください（{check.prerequisite_of} の結果もそのせいで違っている可能性があります）。\n")
 
 
 def _run_quietly(action):

@@ -64,6 +64,10 @@ def _options(entry: dict) -> dict:
             "prerequisite_of": entry.get("prerequisite_of", "")}
 
 
+def _class_options(entry: dict) -> dict:
+    return dict(_options(entry), part=entry.get("part", ""))
+
+
 def _function_check(entry: dict, value: _Values) -> FunctionCheck:
     cases = [Case(c["label"], tuple(value(a) for a in c["args"]), {k: value(v) for k, v in c["kwargs"].items()},
                   expected=value(c["expected"]), forbid_warnings=c["forbid_warnings"])
@@ -85,7 +89,7 @@ def _class_check(entry: dict, value: _Values) -> ClassCheck:
     mistakes = [Mistake(hint, values=[[value(v) for v in s["mistakes"][i]] for s in entry["scenarios"]])
                 for i, hint in enumerate(entry["hints"])]
     return ClassCheck(function=entry["function"], scenarios=scenarios, reference=None, expected=expected,
-                      mistakes=mistakes, **_options(entry))
+                      mistakes=mistakes, **_class_options(entry))
 
 
 @lru_cache(maxsize=None)

@@ -255,6 +255,6 @@ def test_a_wrong_predict_is_named_as_the_cause(judge_code, grade_id, method):
     passed, message = judge_code(NB, grade_id, code)
     shown = "\n".join(v.message for v in visible_verdicts(NB, grade_id, code))
     for text in (message, shown):
-        assert f"{method} が使う TwoLayerNet が正しくありません" in text, text
+        assert f"{method} が使う predict と loss が正しくありません" in text, text
         assert f"{method} が使う predict と loss の確認" in text and "Relu レイヤがありません" in text, text
     assert not passed

@@ -284,7 +284,7 @@ def _prerequisite(of):
     """The check of predict and loss that ``of`` calls, placed before the check of ``of``."""
     label = f"{of} が使う predict と loss の確認: "
     return ClassCheck(**OPTIONS, mistakes=PREDICT_MISTAKES + LAYER_MISTAKES, error_hints=COMMON_ERROR_HINTS,
-                      prerequisite_of=of,
+                      prerequisite_of=of, part="predict と loss",
                       scenarios=[Scenario(label + sc.label, sc.steps) for sc in PREDICT_LOSS_SCENARIOS[1:]],
                       visible=[Scenario(label + sc.label, sc.steps) for sc in VISIBLE_PREDICT_LOSS])
 

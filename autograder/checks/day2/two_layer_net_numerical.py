@@ -285,7 +285,7 @@ VISIBLE_LOSS = [
 def _prerequisite(of, part, scenarios, visible, mistakes):
     """The check of an earlier method (``part``) that ``of`` calls, placed before the check of ``of``."""
     label = f"{of} が使う {part} の確認: "
-    return ClassCheck(**OPTIONS, dtype="float", mistakes=mistakes, prerequisite_of=of,
+    return ClassCheck(**OPTIONS, dtype="float", mistakes=mistakes, prerequisite_of=of, part=part,
                       scenarios=[Scenario(label + sc.label, sc.steps) for sc in scenarios],
                       visible=[Scenario(label + sc.label, sc.steps) for sc in visible])
 
