@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from autograder.checks.day1.activation import (ELU_MISTAKES, HARD_SIGMOID_MISTAKES, LEAKY_MISTAKES, RELU_MISTAKES,
-                                               SELU_MISTAKES, SIGMOID_MISTAKES, SOFTPLUS_MISTAKES, SOFTSIGN_MISTAKES,
+from autograder.checks.day1.activation import (ELU_MISTAKES, HARD_SIGMOID_MISTAKES, IDENTITY_MISTAKES, LEAKY_MISTAKES,
+                                               RELU_MISTAKES, SELU_MISTAKES, SIGMOID_MISTAKES, SOFTPLUS_MISTAKES, SOFTSIGN_MISTAKES,
                                                STEP_MISTAKES, TANH_MISTAKES)
 from course import probe
 
@@ -221,7 +221,9 @@ def leaky_relu(x, alpha=0.01):
     return x
 """, "leaky_relu", ["書き換え"]),
     "identity returns ints": ("def identity_function(x):\n    return x.astype(int)\n", "identity_function",
-                              ["浮動小数点数"]),
+                              ["浮動小数点数", _hint(IDENTITY_MISTAKES, 0)]),
+    "identity returns the derivative": ("def identity_function(x):\n    return np.ones_like(x)\n", "identity_function",
+                                        [_hint(IDENTITY_MISTAKES, 1)]),
     "identity returns a list": ("def identity_function(x):\n    return x.tolist()\n", "identity_function",
                                 ["np.ndarray"]),
     "elu: alpha * exp(x) - 1": ("def elu(x, alpha=1.0):\n    return np.where(x > 0, x, alpha * np.exp(x) - 1)\n", "elu",

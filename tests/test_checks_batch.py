@@ -293,21 +293,35 @@ def test_cases_are_small_and_cover_what_the_prose_promises():
     for grade_id in ALL:
         for check in checks_for(NB, grade_id):
             assert len(json.dumps(check.request())) < 1.5e6, grade_id
-    divisible = checks_for(NB, "accuracy_batch_divisible")[0].cases
-    remainder = checks_for(NB, "accuracy_batch_remainder")[0].cases
-
     def sizes(case):
         return len(case.args[1]), case.kwargs.get("batch_size", 100)
 
-    assert all(n % bs == 0 or bs > n for n, bs in map(sizes, divisible))
-    assert all(n % bs != 0 for n, bs in map(sizes, remainder))
-    assert any("batch_size" not in c.kwargs for c in divisible)  # the default 100 is used
-    assert any("batch_size" not in c.kwargs for c in remainder)
-    assert any(bs > n for n, bs in map(sizes, remainder))  # batch larger than the data
-    assert any(bs == 1 for _, bs in map(sizes, divisible))
+    # the check of accuracy_batch comes after the check of the predict it calls; the same promises
+    # hold for the hidden cases and for the visible ones of the notebook
+    for kind in ("cases", "visible"):
+        divisible = getattr(checks_for(NB, "accuracy_batch_divisible")[-1], kind)
+        remainder = getattr(checks_for(NB, "accuracy_batch_remainder")[-1], kind)
+        assert all(n % bs == 0 or bs > n for n, bs in map(sizes, divisible))
+        assert all(n % bs != 0 for n, bs in map(sizes, remainder))
+        assert any("batch_size" not in c.kwargs for c in divisible)  # the default 100 is used
+        assert any("batch_size" not in c.kwargs for c in remainder)
+        assert any(bs > n for n, bs in map(sizes, remainder))  # batch larger than the data
+        assert any(bs == 1 for _, bs in map(sizes, divisible))
     # MNIST predict cases are real 2-D batches, including a one-row batch
     shapes = [c.args[1].shape for c in checks_for(NB, "predict_batch_mnist")[0].cases]
     assert shapes == [(5, 784), (1, 784)]
     # some row-wise case has a square output, where a column softmax keeps the right shape
     layers = checks_for(NB, "predict_batch_layers")[0]
     assert any(np.shape(layers.expected_for(c))[0] == np.shape(layers.expected_for(c))[1] for c in layers.cases)
+
+
+def test_accuracy_on_a_wrong_predict_names_predict_as_the_cause(judge_code):
+    from tests.conftest import visible_verdicts
+
+    code = GIVEN + BOOK_PREDICT.replace(" + b2", "") + CORRECT_ACCURACY["book loop"]
+    for grade_id in ("accuracy_batch_divisible", "accuracy_batch_remainder"):
+        passed, message = judge_code(NB, grade_id, code)
+        assert not passed
+        assert "accuracy_batch が使う predict が正しくありません" in message and "b2 を足していません" in message, message
+        shown = "\n".join(v.message for v in visible_verdicts(NB, grade_id, code) if not v.passed)
+        assert shown.startswith("accuracy_batch が使う predict が正しくありません"), shown

@@ -250,6 +250,14 @@ def fit_linear_gd(X, y, lr, n_iters):
         w, b = w - lr * dw, b - lr * db
     return w, b
 """, "fit_linear_gd_steps", "1 回多く"),
+    "fit makes one update too few": (GRADIENT + """
+def fit_linear_gd(X, y, lr, n_iters):
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(n_iters - 1):
+        dw, db = gradient_mse(X, y, w, b)
+        w, b = w - lr * dw, b - lr * db
+    return w, b
+""", "fit_linear_gd_converge", "1 回少なく"),
     "fit with a wrong gradient_mse (no factor 2) also fails convergence": ("""
 def gradient_mse(X, y, w, b):
     r = X @ w + b - y

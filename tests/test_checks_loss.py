@@ -304,6 +304,14 @@ def mean_absolute_percentage_error(y, t):
 def mean_absolute_percentage_error(y, t):
     return 100 * np.mean(np.abs(t - y) / np.maximum(t, 1e-7))
 """, "mape_values", "絶対値で割っていません"),
+    "mape without abs of the difference": ("""
+def mean_absolute_percentage_error(y, t):
+    return 100 * np.mean((t - y) / np.maximum(np.abs(t), 1e-7))
+""", "mape_values", "打ち消し合って"),
+    "mape as a ratio of means": ("""
+def mean_absolute_percentage_error(y, t):
+    return 100 * np.mean(np.abs(t - y)) / np.mean(np.abs(t))
+""", "mape_values", "平均の比"),
     # mean_squared_logarithmic_error
     "msle without +1": ("""
 def mean_squared_logarithmic_error(y, t):
@@ -327,11 +335,25 @@ def hinge(y, t):
     "hinge squared": ("def hinge(y, t):\n    return np.mean(np.maximum(1 - t * y, 0) ** 2)\n", "hinge_values", "squared_hinge"),
     "hinge per sample": ("def hinge(y, t):\n    return np.mean(np.maximum(1 - t * y, 0), axis=-1)\n", "hinge_values",
                          "配列のまま"),
+    "hinge keeps a one-element axis": ("""
+def hinge(y, t):
+    per_sample = np.mean(np.maximum(1 - t * y, 0), axis=-1, keepdims=True)
+    return np.mean(per_sample, axis=0)
+""", "hinge_values", "形状 (1,) の配列"),
+    "hinge of one sample as a one-row batch": ("""
+def hinge(y, t):
+    y, t = np.atleast_2d(y), np.atleast_2d(t)
+    return np.mean(np.maximum(1 - t * y, 0), axis=1)
+""", "hinge_values", "形状 (1,) の配列"),
     # squared_hinge
     "squared hinge not squared": ("def squared_hinge(y, t):\n    return np.mean(np.maximum(1 - t * y, 0))\n",
                                   "squared_hinge_values", "hinge です"),
     "squared hinge squares before max": ("def squared_hinge(y, t):\n    return np.mean((1 - t * y) ** 2)\n",
                                          "squared_hinge_values", "max をとる前に 2 乗"),
+    "squared hinge squares the mean": ("def squared_hinge(y, t):\n    return np.mean(np.maximum(1 - t * y, 0)) ** 2\n",
+                                       "squared_hinge_values", "平均をとってから 2 乗"),
+    "squared hinge squares t * y inside": ("def squared_hinge(y, t):\n    return np.mean(np.maximum((1 - t * y) ** 2, 0))\n",
+                                           "squared_hinge_values", "max をとる前に 2 乗"),
     # binary_crossentropy
     "bce without clip": ("""
 def binary_crossentropy(y, t):

@@ -293,3 +293,14 @@ def test_untouched_stub_fails_everywhere(judge_code):
 def test_xor_stub_fails_even_with_correct_gates(judge_code):
     passed, message = judge_code(NB, "xor_gate", BOOK_BIAS_GATES + "def XOR(x1, x2):\n    raise NotImplementedError()\n")
     assert not passed and "NotImplementedError" in message
+
+
+def test_xor_on_a_broken_gate_names_the_gate_as_the_cause(judge_code):
+    from tests.conftest import visible_verdicts
+
+    code = BOOK_BIAS_GATES.replace("b = 0.7", "b = 0.2") + BOOK_XOR
+    passed, message = judge_code(NB, "xor_gate", code)
+    assert not passed
+    assert "XOR が使う NAND_bias が正しくありません" in message, message
+    shown = "\n".join(v.message for v in visible_verdicts(NB, "xor_gate", code) if not v.passed)
+    assert shown.startswith("XOR が使う NAND_bias が正しくありません"), shown

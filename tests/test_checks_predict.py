@@ -291,7 +291,7 @@ def test_mnist_cases_are_small_real_and_deterministic():
     y = mnist.expected_for(wrong_case)
     label = int(wrong_case.label.split("正解 ")[1].split("）")[0])
     assert np.argmax(y) != label and abs(float(y.sum()) - 1.0) < 1e-5
-    accuracy = checks_for(NB, "accuracy_one_by_one_mnist")[0]
+    accuracy = checks_for(NB, "accuracy_one_by_one_mnist")[-1]  # after the check of predict it calls
     values = [accuracy.expected_for(c) for c in accuracy.cases]
     assert 0.9 < values[0] < 1.0  # the 150 images include some mistakes
     assert values[2] == 0.625 and values[3] == 0.0
@@ -310,3 +310,14 @@ def test_messages_about_the_network_stay_short(judge_code):
     assert first_input.startswith("  入力: {'W1': ") and len(first_input) < 1200, first_input
     assert "shape=(784, 50), dtype=float32, 最小" in first_input and "shape=(784,), dtype=float32" in first_input
     assert "b1 を足していません" in message
+
+
+def test_accuracy_on_a_wrong_predict_names_predict_as_the_cause(judge_code):
+    from tests.conftest import visible_verdicts
+
+    code = GIVEN + BOOK_PREDICT.replace(" + b2", "") + BOOK_ACCURACY
+    passed, message = judge_code(NB, "accuracy_one_by_one_mnist", code)
+    assert not passed
+    assert "accuracy_one_by_one が使う predict が正しくありません" in message and "b2 を足していません" in message, message
+    shown = "\n".join(v.message for v in visible_verdicts(NB, "accuracy_one_by_one_mnist", code) if not v.passed)
+    assert shown.startswith("accuracy_one_by_one が使う predict が正しくありません") and "b2 を足していません" in shown, shown

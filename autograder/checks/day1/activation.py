@@ -94,6 +94,29 @@ def shape_cases(first=(-1.5, 0.0, 2.0)):
     return cases
 
 
+# inputs of the visible self-checks (shown in the notebook): the same kinds as the hidden ones,
+# with other values
+V_2D = np.array([[-2.0, -0.5, 0.0], [0.5, 1.0, 3.0]])
+V_3D = np.round(np.linspace(-3.0, 3.0, 24), 2).reshape(2, 3, 4)
+V_EXTREME = np.array([-1e4, -1000.0, 0.0, 1000.0, 1e4])
+
+
+def visible_cases(examples, first=(-1.5, 0.0, 2.0), forbid_warnings=False):
+    """0-d inputs first (in the hidden order, so an `if x > 0:` fails where it fails there), then
+    ``examples`` (1-D, with the keyword arguments the prose names), a 2-D and a 3-D input and the
+    extreme values (no warnings where the prose promises stability)."""
+    cases = [Case(f"0 次元の配列（スカラー）{v}", (np.array(v),)) for v in first]
+    cases += list(examples)
+    if not any(np.ndim(a) == 2 for c in examples for a in c.args):
+        cases.append(Case("2 次元の配列 [[-2, -0.5, 0], [0.5, 1, 3]]", (V_2D.copy(),)))
+    cases += [
+        Case("3 次元の配列（2×3×4、-3 から 3 まで）", (V_3D.copy(),)),
+        Case("絶対値の大きな値 [-1e4, -1000, 0, 1000, 1e4]" + ("（警告が出ないこと）" if forbid_warnings else ""),
+             (V_EXTREME.copy(),), forbid_warnings=forbid_warnings),
+    ]
+    return cases
+
+
 def extreme_cases(forbid_warnings):
     return [
         Case("絶対値の大きな値 [-1e4, -1000, -50, 0, 50, 1000, 1e4]", (X_EXTREME.copy(),),
@@ -213,6 +236,21 @@ def _hard_sigmoid_sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
+def _identity_int(x):
+    return np.asarray(x).astype(int)
+
+
+def _identity_ones(x):
+    return np.ones_like(x)
+
+
+IDENTITY_MISTAKES = [
+    Mistake("整数に変換しています。恒等関数は入力をそのまま（float のまま）返します。astype(int) などは不要です。",
+            _identity_int),
+    Mistake("すべて 1 になっています（恒等関数の微分と取り違えていませんか？）。恒等関数は h(x) = x で、"
+            "入力をそのまま返します。", _identity_ones),
+]
+
 STEP_MISTAKES = [
     Mistake("戻り値の要素は int（0 と 1）にしてください。`x > 0` の結果は bool の配列なので、"
             "`np.array(x > 0, dtype=int)` や `(x > 0).astype(int)` で int に変換します（float も不可です）。", _step_bool),
@@ -301,10 +339,13 @@ ARRAY_ERROR_HINTS = [
 
 
 def check(function, reference, cases, mistakes=(), dtype="float", rtol=1e-7, atol=1e-10,
-          error_hints=ARRAY_ERROR_HINTS, allowed_borrowed=()):
+          error_hints=ARRAY_ERROR_HINTS, allowed_borrowed=(), visible=()):
     return [FunctionCheck(function=function, reference=reference, cases=cases, dtype=dtype, returns="auto",
                           rtol=rtol, atol=atol, mistakes=list(mistakes), error_hints=list(error_hints),
-                          allowed_borrowed=tuple(allowed_borrowed))]
+                          allowed_borrowed=tuple(allowed_borrowed), visible=list(visible))]
+
+
+X_BOOK = np.array([-1.0, 0.0, 1.0, 2.0])
 
 
 CHECKS = {
@@ -312,20 +353,28 @@ CHECKS = {
         "step_function", reference_step_function,
         shape_cases(first=(0.0, -1.5, 2.0)) + extreme_cases(False)
         + [Case("0 ちょうどと、0 にごく近い値 [-1e-300, 0, 1e-300]", (np.array([-1e-300, 0.0, 1e-300]),))],
-        STEP_MISTAKES, dtype="int", rtol=0.0, atol=0.0, error_hints=STEP_ERROR_HINTS),
+        STEP_MISTAKES, dtype="int", rtol=0.0, atol=0.0, error_hints=STEP_ERROR_HINTS,
+        visible=visible_cases([Case("[-1, 0, 1, 2]", (X_BOOK.copy(),)),
+                               Case("2×2 の配列", (np.array([[-0.5, 0.5], [3.0, -3.0]]),))],
+                              first=(0.0, -1.5, 2.0))),
     "sigmoid": check(
         "sigmoid", reference_sigmoid,
         shape_cases() + extreme_cases(True)
         + [Case("x = -1000 だけ（1 要素）", (np.array([-1000.0]),), forbid_warnings=True),
            Case("x = 1000 だけ（1 要素）", (np.array([1000.0]),), forbid_warnings=True)],
-        SIGMOID_MISTAKES),
+        SIGMOID_MISTAKES,
+        visible=visible_cases([Case("[-1, 0, 1, 2]", (X_BOOK.copy(),))], forbid_warnings=True)),
     # the notebook allows np.tanh explicitly (it is stable for large |x|)
     "tanh": check("tanh", reference_tanh, shape_cases() + extreme_cases(True), TANH_MISTAKES,
-                  allowed_borrowed=("numpy.tanh",)),
+                  allowed_borrowed=("numpy.tanh",),
+                  visible=visible_cases([Case("[-1, 0, 1, 2]", (X_BOOK.copy(),))], forbid_warnings=True)),
     # a positive 0-d value first: builtin max(0, x) passes it, then fails on -1.5 with the python int 0
     # (its own hint), while a bool mask fails already on 2.0 (where max's value differs from True)
     "relu": check("relu", reference_relu, shape_cases(first=(2.0, -1.5, 0.0)) + extreme_cases(False),
-                  RELU_MISTAKES),
+                  RELU_MISTAKES,
+                  visible=visible_cases([Case("[-2, -0.5, 0, 0.5, 2]", (np.array([-2.0, -0.5, 0.0, 0.5, 2.0]),)),
+                                         Case("2×2 の配列", (np.array([[-1.0, 1.0], [3.0, -3.0]]),))],
+                                        first=(2.0, -1.5, 0.0))),
     "leaky_relu": check(
         "leaky_relu", reference_leaky_relu,
         shape_cases() + extreme_cases(False) + [
@@ -333,28 +382,45 @@ CHECKS = {
             Case("alpha = 0.2 を指定した 3 次元の配列", (X_3D.copy(),), {"alpha": 0.2}),
             Case("alpha = 0.3 を指定した 0 次元の配列 -2.0", (np.array(-2.0),), {"alpha": 0.3}),
         ],
-        LEAKY_MISTAKES),
+        LEAKY_MISTAKES,
+        visible=visible_cases([
+            Case("[-2, 0, 3]（既定の alpha = 0.01）", (np.array([-2.0, 0.0, 3.0]),)),
+            Case("[-2, 0, 3]、alpha = 0.2", (np.array([-2.0, 0.0, 3.0]),), {"alpha": 0.2}),
+            Case("alpha = 0.3 を指定した 0 次元の配列 -2.0", (np.array(-2.0),), {"alpha": 0.3}),
+        ])),
     "identity_function": check("identity_function", reference_identity_function,
-                               shape_cases() + extreme_cases(False)),
+                               shape_cases() + extreme_cases(False), IDENTITY_MISTAKES,
+                               visible=visible_cases([Case("[-1.5, 0, 2]", (np.array([-1.5, 0.0, 2.0]),))])),
     "elu": check(
         "elu", reference_elu,
         shape_cases() + extreme_cases(False) + [
             Case("alpha = 0.5 を指定した 1 次元の配列", (X_1D.copy(),), {"alpha": 0.5}),
             Case("alpha = 2.0 を指定した 2 次元の配列", (X_2D.copy(),), {"alpha": 2.0}),
         ],
-        ELU_MISTAKES),
-    "selu": check("selu", reference_selu, shape_cases() + extreme_cases(False), SELU_MISTAKES),
+        ELU_MISTAKES,
+        visible=visible_cases([
+            Case("[-1, 0, 1, 2]（既定の alpha = 1.0）", (X_BOOK.copy(),)),
+            Case("[-1, 0, 1, 2]、alpha = 0.5", (X_BOOK.copy(),), {"alpha": 0.5}),
+        ])),
+    "selu": check("selu", reference_selu, shape_cases() + extreme_cases(False), SELU_MISTAKES,
+                  visible=visible_cases([Case("[-1, 0, 1, 2]", (X_BOOK.copy(),))])),
     "softplus": check(
         "softplus", reference_softplus,
         shape_cases() + extreme_cases(True)
         + [Case("x = 1000 だけ（1 要素）", (np.array([1000.0]),), forbid_warnings=True),
            Case("x = -1000 だけ（1 要素）", (np.array([-1000.0]),), forbid_warnings=True),
            Case("0 付近の小さな値 [-1e-8, 0, 1e-8]", (np.array([-1e-8, 0.0, 1e-8]),))],
-        SOFTPLUS_MISTAKES),
-    "softsign": check("softsign", reference_softsign, shape_cases() + extreme_cases(False), SOFTSIGN_MISTAKES),
+        SOFTPLUS_MISTAKES,
+        visible=visible_cases([Case("[-1, 0, 1, 2]", (X_BOOK.copy(),)),
+                               Case("0 付近の小さな値 [-1e-8, 0, 1e-8]", (np.array([-1e-8, 0.0, 1e-8]),))],
+                              forbid_warnings=True)),
+    "softsign": check("softsign", reference_softsign, shape_cases() + extreme_cases(False), SOFTSIGN_MISTAKES,
+                      visible=visible_cases([Case("[-1, 0, 1, 2]", (X_BOOK.copy(),))])),
     "hard_sigmoid": check(
         "hard_sigmoid", reference_hard_sigmoid,
         shape_cases() + extreme_cases(False)
         + [Case("折れ曲がる点の前後 [-3, -2.5, -2, 2, 2.5, 3]", (np.array([-3.0, -2.5, -2.0, 2.0, 2.5, 3.0]),))],
-        HARD_SIGMOID_MISTAKES),
+        HARD_SIGMOID_MISTAKES,
+        visible=visible_cases([Case("[-3, -2.5, -1, 0, 1, 2.5, 3]",
+                                    (np.array([-3.0, -2.5, -1.0, 0.0, 1.0, 2.5, 3.0]),))])),
 }

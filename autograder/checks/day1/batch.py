@@ -208,12 +208,51 @@ def _predict_mnist_cases():
     ]
 
 
-def _small_batch_predict_cases():
-    rng = np.random.default_rng(1800)
+def _small_batch_predict_cases(seed=1800, one_row_seed=1802):
+    rng = np.random.default_rng(seed)
     cases = small_predict_cases(rng, batch=3)
-    one_row = small_predict_cases(np.random.default_rng(1802), batch=1)[4]
+    one_row = small_predict_cases(np.random.default_rng(one_row_seed), batch=1)[4]
     cases.insert(5, Case("1 行だけのバッチ（形状 (1, 4)）", one_row.args))
     return cases
+
+
+def _predict_mnist_visible():
+    """In the notebook: test images 0 and 1 through the pretrained weights (one copy of the network
+    in the self-check data), and a one-row batch on a small network."""
+    x2, _ = mnist_rows([0, 1])
+    one_row = small_predict_cases(np.random.default_rng(1806), batch=1)[4]
+    return [
+        Case("テスト画像 0 番と 1 番のバッチ（形状 (2, 784)）と学習済みの重み", (sample_network(), x2)),
+        Case("1 行だけのバッチ（形状 (1, 4)、小さなネットワーク）", one_row.args),
+    ]
+
+
+def _divisible_visible():
+    x4, t4 = two_class_data([1, 0, 1, 1], seed=32)
+    x12, t12 = two_class_data([0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1], seed=31)
+    x200, t200 = two_class_data(_mixed(200, 3), seed=33)
+    x6, t6 = two_class_data([1, 1, 0, 1, 0, 1], seed=34)
+    return [
+        Case("2 クラスの小さなネットワーク、4 件、batch_size=2", (TWO_CLASS, x4, t4), {"batch_size": 2}),
+        Case("2 クラスの小さなネットワーク、12 件、batch_size=4", (TWO_CLASS, x12, t12), {"batch_size": 4}),
+        Case("2 クラスの小さなネットワーク、200 件、batch_size は省略（既定値 100）", (TWO_CLASS, x200, t200)),
+        Case("2 クラスの小さなネットワーク、6 件、batch_size=1（1 件ずつ）", (TWO_CLASS, x6, t6), {"batch_size": 1}),
+    ]
+
+
+def _remainder_visible():
+    x10, t10 = two_class_data([1, 1, 0, 1, 0, 1, 1, 0, 1, 1], seed=41)
+    mask205 = _mixed(205, 4)
+    mask205[-5:] = [True, True, False, True, True]
+    x205, t205 = two_class_data(mask205, seed=42)
+    x7, t7 = two_class_data([1, 0, 1, 1, 0, 1, 1], seed=43)
+    return [
+        Case("2 クラスの小さなネットワーク、10 件、batch_size=3（最後のバッチは 1 件）",
+             (TWO_CLASS, x10, t10), {"batch_size": 3}),
+        Case("2 クラスの小さなネットワーク、205 件、batch_size は省略（最後のバッチは 5 件）", (TWO_CLASS, x205, t205)),
+        Case("2 クラスの小さなネットワーク、7 件、batch_size=100（データ数より大きい）",
+             (TWO_CLASS, x7, t7), {"batch_size": 100}),
+    ]
 
 
 def _divisible_cases():
@@ -260,21 +299,28 @@ def _remainder_cases():
     ]
 
 
+def batch_predict_check(cases, visible, rtol=1e-6, atol=1e-10, prerequisite_of=""):
+    return FunctionCheck(
+        function="predict", reference=reference_predict_batch, mistakes=BATCH_PREDICT_MISTAKES,
+        error_hints=BATCH_PREDICT_ERROR_HINTS, rtol=rtol, atol=atol, dtype="float", returns="array",
+        cases=cases, visible=visible, prerequisite_of=prerequisite_of)
+
+
+def accuracy_check(cases, visible):
+    """accuracy_batch calls predict: a check of predict comes first, so a wrong predict is named as the cause."""
+    return [
+        batch_predict_check(_small_batch_predict_cases(1807, 1808), _small_batch_predict_cases(1805, 1806),
+                            prerequisite_of="accuracy_batch"),
+        FunctionCheck(function="accuracy_batch", reference=reference_accuracy_batch, mistakes=ACCURACY_MISTAKES,
+                      rtol=0.0, atol=1e-9, dtype="float", returns="auto", cases=cases, visible=visible),
+    ]
+
+
 CHECKS = {
-    "predict_batch_layers": [FunctionCheck(
-        function="predict", reference=reference_predict_batch, mistakes=BATCH_PREDICT_MISTAKES,
-        error_hints=BATCH_PREDICT_ERROR_HINTS, rtol=1e-6, atol=1e-10, dtype="float", returns="array",
-        cases=_small_batch_predict_cases())],
-    "predict_batch_mnist": [FunctionCheck(
-        function="predict", reference=reference_predict_batch, mistakes=BATCH_PREDICT_MISTAKES,
-        error_hints=BATCH_PREDICT_ERROR_HINTS, rtol=1e-4, atol=1e-7, dtype="float", returns="array",
-        cases=LazyCases(_predict_mnist_cases))],
-    "accuracy_batch_divisible": [FunctionCheck(
-        function="accuracy_batch", reference=reference_accuracy_batch, mistakes=ACCURACY_MISTAKES,
-        rtol=0.0, atol=1e-9, dtype="float", returns="auto",
-        cases=LazyCases(_divisible_cases))],
-    "accuracy_batch_remainder": [FunctionCheck(
-        function="accuracy_batch", reference=reference_accuracy_batch, mistakes=ACCURACY_MISTAKES,
-        rtol=0.0, atol=1e-9, dtype="float", returns="auto",
-        cases=LazyCases(_remainder_cases))],
+    "predict_batch_layers": [batch_predict_check(_small_batch_predict_cases(),
+                                                 _small_batch_predict_cases(1805, 1806))],
+    "predict_batch_mnist": [batch_predict_check(LazyCases(_predict_mnist_cases), LazyCases(_predict_mnist_visible),
+                                                rtol=1e-4, atol=1e-7)],
+    "accuracy_batch_divisible": accuracy_check(LazyCases(_divisible_cases), _divisible_visible()),
+    "accuracy_batch_remainder": accuracy_check(LazyCases(_remainder_cases), _remainder_visible()),
 }

@@ -281,6 +281,11 @@ CHECKS = {
     "standardize_values": [FunctionCheck(
         function="standardize", reference=reference_standardize, mistakes=STANDARDIZE_MISTAKES,
         rtol=1e-7, atol=1e-10, dtype="float",
+        visible=[
+            Case("3×2 の小さな例（テストデータは 2 行）",
+                 (np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.array([[0.0, 0.0], [7.0, 8.0]]))),
+            Case("特徴量が 1 列だけ（4×1 / 2×1）", (np.array([[0.0], [2.0], [4.0], [6.0]]), np.array([[3.0], [10.0]]))),
+        ],
         cases=[
             Case("3×2 の小さな例（テストデータは 2 行）",
                  (np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.array([[0.0, 0.0], [7.0, 8.0]]))),
@@ -292,6 +297,12 @@ CHECKS = {
     "predict_linear_values": [FunctionCheck(
         function="predict_linear", reference=reference_predict_linear, mistakes=PREDICT_MISTAKES,
         rtol=1e-7, atol=1e-10, dtype="float", returns="array",
+        visible=[
+            Case("4×2 の X、w = [2, -1]、b = 0.5",
+                 (np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 3.0]]), np.array([2.0, -1.0]), 0.5)),
+            Case("w がすべて 0（予測はすべて b）", (np.ones((3, 4)), np.zeros(4), -1.5)),
+            Case("サンプルが 1 つ（1×3）", (np.array([[1.0, -2.0, 0.5]]), np.array([0.5, 0.25, 2.0]), 1.0)),
+        ],
         cases=[
             Case("4×2 の X、w = [2, -1]、b = 0.5",
                  (np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 3.0]]), np.array([2.0, -1.0]), 0.5)),
@@ -303,6 +314,11 @@ CHECKS = {
     "mse_values": [FunctionCheck(
         function="mean_squared_error", reference=reference_mean_squared_error, mistakes=MSE_MISTAKES,
         rtol=1e-7, atol=1e-12, dtype="float",
+        visible=[
+            Case("予測が正解と完全に一致", (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))),
+            Case("1 か所だけ 3 ずれている（4 要素）", (np.zeros(4), np.array([0.0, 3.0, 0.0, 0.0]))),
+            Case("ずれが正と負で打ち消し合う例", (np.array([0.0, 0.0]), np.array([1.0, -1.0]))),
+        ],
         cases=[
             Case("予測が正解と完全に一致（0 になるはず）", (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))),
             Case("1 か所だけ 3 ずれている（4 要素）", (np.zeros(4), np.array([0.0, 3.0, 0.0, 0.0]))),
@@ -313,6 +329,14 @@ CHECKS = {
     "gradient_mse_values": [FunctionCheck(
         function="gradient_mse", reference=reference_gradient_mse, mistakes=GRADIENT_MISTAKES,
         rtol=1e-7, atol=1e-10, dtype="float",
+        visible=[
+            Case("特徴量 1 つ、w = 0、b = 0（y = 2x のデータ）",
+                 (np.array([[1.0], [2.0], [3.0]]), np.array([2.0, 4.0, 6.0]), np.array([0.0]), 0.0)),
+            Case("X がすべて 0（dw = 0 で、db だけが残る）",
+                 (np.zeros((4, 2)), np.array([1.0, -2.0, 0.5, 3.0]), np.array([0.7, -0.3]), 1.0)),
+            Case("2×2 の X、w = [1, -1]、b = 0.5",
+                 (np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([1.0, 0.0]), np.array([1.0, -1.0]), 0.5)),
+        ],
         cases=[
             Case("特徴量 1 つ、w = 0、b = 0（y = 2x のデータ）",
                  (np.array([[1.0], [2.0], [3.0]]), np.array([2.0, 4.0, 6.0]), np.array([0.0]), 0.0)),
@@ -326,6 +350,12 @@ CHECKS = {
     "fit_linear_gd_steps": [FunctionCheck(
         function="fit_linear_gd", reference=reference_fit_linear_gd, mistakes=FIT_MISTAKES,
         rtol=1e-7, atol=1e-10, dtype="float",
+        visible=[
+            Case("n_iters = 0（初期値がそのまま返る）", (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 2.0]), 0.1, 0)),
+            Case("特徴量 1 つ、1 回だけ更新（lr = 0.1）", (np.array([[1.0], [2.0], [3.0]]), np.array([2.0, 4.0, 6.0]), 0.1, 1)),
+            Case("特徴量 2 つ、2 回更新（lr = 0.05）",
+                 (np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), np.array([1.0, -1.0, 2.0]), 0.05, 2)),
+        ],
         cases=[
             Case("n_iters = 0（初期値 w = 0, b = 0.0 がそのまま返るはず）", (_X_fit_small, _y_fit_small, 0.1, 0)),
             Case("1 回だけ更新（lr = 0.1）", (_X_fit_small, _y_fit_small, 0.1, 1)),
@@ -335,6 +365,12 @@ CHECKS = {
     "fit_linear_gd_converge": [FunctionCheck(
         function="fit_linear_gd", reference=reference_fit_linear_gd, mistakes=FIT_MISTAKES,
         rtol=1e-6, atol=1e-9, dtype="float",
+        visible=[
+            Case("y = 2x + 1 のデータ、lr = 0.1 で 1000 回",
+                 (np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([-1.0, 1.0, 3.0, 5.0]), 0.1, 1000)),
+            Case("y = 2x + 1 のデータ、lr = 0.01 で 30 回（まだ収束途中）",
+                 (np.array([[-1.0], [0.0], [1.0], [2.0]]), np.array([-1.0, 1.0, 3.0, 5.0]), 0.01, 30)),
+        ],
         cases=[
             Case("50×3 のデータ、lr = 0.1 で 300 回（ほぼ収束する）", (_X_fit, _y_fit, 0.1, 300)),
             Case("特徴量 1 つ（y = 3x − 1）、lr = 0.05 で 200 回", (_x_fit_one, _y_fit_one, 0.05, 200)),

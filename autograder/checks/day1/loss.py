@@ -185,6 +185,19 @@ def _elementwise_mistakes(per_element):
     ]
 
 
+def _one_element(reference):
+    """The right value in an array of shape (1,) (keepdims=True or np.atleast_2d left in place)."""
+    return lambda y, t: np.array([reference(y, t)])
+
+
+ONE_ELEMENT_HINT = ("形状 (1,) の配列（要素 1 個）を返しています。keepdims=True や np.atleast_2d / reshape(1, -1) "
+                    "のまま平均すると軸が 1 つ残ります。np.mean(...) や float(...) で 1 つの数（スカラー）にしてください。")
+
+
+def _with_one_element(mistakes, reference):
+    return list(mistakes) + [Mistake(ONE_ELEMENT_HINT, _one_element(reference))]
+
+
 SSE_MISTAKES = [
     Mistake("0.5 を掛け忘れています。2 乗和誤差は 0.5 * Σ(y - t)² です。", lambda y, t: float(np.sum((y - t) ** 2))),
     Mistake("合計ではなく平均をとっています。本の 2 乗和誤差は 0.5 * np.sum((y - t)**2) です。",
@@ -284,6 +297,12 @@ MAPE_MISTAKES = _elementwise_mistakes(lambda y, t: 100.0 * np.abs((t - y) / np.m
             lambda y, t: float(100.0 * np.mean(np.abs((_f(t) - _f(y)) / np.abs(_f(t)))))),
     Mistake("t の絶対値で割っていません。t が負のとき符号が変わってしまいます。分母は max(|t|, eps) です。",
             lambda y, t: float(100.0 * np.mean(np.abs(_f(t) - _f(y)) / np.maximum(_f(t), EPS)))),
+    Mistake("差 (t - y) の絶対値をとっていないため、大きく予測した誤差と小さく予測した誤差が打ち消し合っています。"
+            "|t - y| / max(|t|, eps) のように、比の全体を絶対値にしてください。",
+            lambda y, t: _batch_mean(100.0 * np.mean((_f(t) - _f(y)) / np.maximum(np.abs(_f(t)), EPS), axis=-1))),
+    Mistake("誤差の合計を正解の合計で割っています（比の平均ではなく、平均の比になっています）。"
+            "要素ごとに |t - y| / max(|t|, eps) を計算してから平均してください。",
+            lambda y, t: float(100.0 * np.mean(np.abs(_f(t) - _f(y))) / max(float(np.mean(np.abs(_f(t)))), EPS))),
 ]
 
 MSLE_MISTAKES = _elementwise_mistakes(
@@ -310,6 +329,8 @@ SQUARED_HINGE_MISTAKES = _elementwise_mistakes(lambda y, t: np.maximum(1.0 - t *
             "np.maximum(1 - t * y, 0) ** 2 の順です。", lambda y, t: float(np.mean((1.0 - _f(t) * _f(y)) ** 2))),
     Mistake("ラベルを 0/1 だと思って変換しています。このノートブックでは t は最初から -1 か 1 です。",
             lambda y, t: reference_squared_hinge(y, 2.0 * _f(t) - 1.0)),
+    Mistake("平均をとってから 2 乗しています。要素ごとに max(1 - t * y, 0) を 2 乗してから平均します。",
+            lambda y, t: float(np.mean(np.maximum(1.0 - _f(t) * _f(y), 0.0)) ** 2)),
 ]
 
 
@@ -446,9 +467,130 @@ SPARSE_ERROR_HINTS = [
 ]
 
 
-def _check(function, reference, mistakes, cases, *, rtol=1e-6, atol=1e-9, error_hints=()):
-    return [FunctionCheck(function=function, reference=reference, mistakes=mistakes, cases=cases,
-                          rtol=rtol, atol=atol, dtype="float", error_hints=list(error_hints))]
+def _check(function, reference, mistakes, cases, *, rtol=1e-6, atol=1e-9, error_hints=(), visible=()):
+    return [FunctionCheck(function=function, reference=reference, mistakes=_with_one_element(mistakes, reference),
+                          cases=cases, rtol=rtol, atol=atol, dtype="float", error_hints=list(error_hints),
+                          visible=list(visible))]
+
+
+# ---------------------------------------------------------------- the visible cases (shown in the notebook)
+# The examples of the prose, one sample (1-D) and a batch (2-D) for every function, and every promise
+# of the prose: finite values without warnings at 0 and 1, both kinds of labels where both are allowed.
+
+V_Y_2x3 = np.array([[0.1, 0.6, 0.3], [0.5, 0.25, 0.25]])
+V_T_2x3 = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+V_L_2 = np.array([1, 2])
+V_ZERO_Y = np.array([[0.0, 0.4, 0.6], [0.3, 0.3, 0.4]])  # the correct class of row 0 has probability 0
+V_ZERO_L = np.array([0, 2])
+
+VISIBLE = {
+    "sse_values": [
+        Case("本の例（正解 2、y[2] = 0.6）", (BOOK_Y, BOOK_T)),
+        Case("本の例（正解 7、y[7] = 0.1）", (BOOK_Y, BOOK_T7)),
+        Case("バッチ 2×2（全要素の合計。バッチの大きさでは割らない）",
+             (np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [0.0, 3.0]]))),
+    ],
+    "cee_one_sample": [
+        Case("本の例（正解 2、y[2] = 0.6）", (BOOK_Y, BOOK_T), forbid_warnings=True),
+        Case("本の例（正解 7、y[7] = 0.1）", (BOOK_Y, BOOK_T7), forbid_warnings=True),
+        Case("正解クラスの確率がちょうど 0（有限の値になるはず）", (np.array([0.0, 0.5, 0.5]), np.array([1.0, 0.0, 0.0])),
+             forbid_warnings=True),
+        Case("正解クラスの確率がちょうど 1", (np.array([0.0, 0.0, 1.0]), np.array([0.0, 0.0, 1.0])), forbid_warnings=True),
+    ],
+    "cee_batch": [
+        Case("2×3 のバッチ（one-hot）", (V_Y_2x3, V_T_2x3), forbid_warnings=True),
+        Case("同じサンプルが 3 行（1 行のときと同じ値）", (np.tile(BOOK_Y, (3, 1)), np.tile(BOOK_T, (3, 1))),
+             forbid_warnings=True),
+        Case("1 行目の正解クラスの確率が 0 のバッチ 2×3（one-hot）", (V_ZERO_Y, np.eye(3)[V_ZERO_L]), forbid_warnings=True),
+    ],
+    "cee_labels": [
+        Case("3×3 のバッチ（ラベル [2, 0, 1]）", (np.array([[0.2, 0.2, 0.6], [0.7, 0.1, 0.2], [0.3, 0.4, 0.3]]),
+                                              np.array([2, 0, 1])), forbid_warnings=True),
+        Case("2×3 のバッチ（ラベル [1, 2]）", (V_Y_2x3, V_L_2), forbid_warnings=True),
+        Case("1 サンプル（ラベル np.array([7])）", (BOOK_Y, np.array([7])), forbid_warnings=True),
+        Case("1 行目の正解クラスの確率が 0 のバッチ 2×3（ラベル [0, 2]）", (V_ZERO_Y, V_ZERO_L), forbid_warnings=True),
+    ],
+    "mse_values": [
+        Case("1 か所だけ 3 ずれているバッチ 2×2", (np.zeros((2, 2)), np.array([[0.0, 0.0], [3.0, 0.0]]))),
+        Case("1 サンプル（3 要素）", (np.array([1.0, 2.0, 3.0]), np.array([1.0, 4.0, 2.0]))),
+    ],
+    "mae_values": [
+        Case("バッチ 2×2", (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.5, 2.0], [2.0, 4.0]]))),
+        Case("正と負の誤差（打ち消し合わない）", (np.array([1.0, -1.0, 2.0, -2.0]), np.zeros(4))),
+    ],
+    "mape_values": [
+        Case("すべて 10% 大きく予測（10 になるはず）", (np.array([1.1, 2.2, 3.3]), np.array([1.0, 2.0, 3.0]))),
+        Case("大きく予測した誤差と小さく予測した誤差", (np.array([1.5, 1.0, 4.4]), np.array([1.0, 2.0, 4.0]))),
+        Case("正解に負の値を含む", (np.array([-1.5, 2.0, -4.0]), np.array([-1.0, 2.5, -5.0]))),
+        Case("バッチ 2×2（正の値）", (np.array([[1.2, 3.0], [0.5, 2.0]]), np.array([[1.0, 4.0], [1.0, 2.5]]))),
+        Case("正解に 0 を含む（有限の値になるはず）", (np.array([0.5, 1.0, 2.0]), np.array([0.0, 1.0, 2.0])),
+             forbid_warnings=True),
+    ],
+    "msle_values": [
+        Case("比率が同じ 2 つの誤差（1000→1100 と 10→11）", (np.array([1100.0, 11.0]), np.array([1000.0, 10.0]))),
+        Case("バッチ 2×2（正の値）", (np.array([[1.0, 3.0], [0.5, 2.0]]), np.array([[2.0, 3.0], [1.0, 0.5]]))),
+        Case("y も t も 0 を含む", (np.array([0.0, 2.0, 1.0]), np.array([0.0, 0.0, 1.0])), forbid_warnings=True),
+        Case("負の予測を含む（0 とみなす）", (np.array([-0.5, -2.0, 2.0]), np.array([0.0, 1.0, 2.0])), forbid_warnings=True),
+    ],
+    "hinge_values": [
+        Case("すべて余裕をもって正解（0 になるはず）", (np.array([2.0, -1.5, 1.0]), np.array([1.0, -1.0, 1.0]))),
+        Case("1 か所だけ間違えている（y = -0.5、t = 1）", (np.array([2.0, -0.5, -3.0]), np.array([1.0, 1.0, -1.0]))),
+        Case("2×3 のバッチ", (np.array([[0.5, -2.0, 1.5], [-0.3, 0.8, -1.2]]),
+                            np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, 1.0]]))),
+    ],
+    "squared_hinge_values": [
+        Case("すべて余裕をもって正解（0 になるはず）", (np.array([2.0, -1.5, 1.0]), np.array([1.0, -1.0, 1.0]))),
+        Case("1 か所だけ間違えている（y = -0.5、t = 1）", (np.array([2.0, -0.5, -3.0]), np.array([1.0, 1.0, -1.0]))),
+        Case("2×3 のバッチ", (np.array([[0.5, -2.0, 1.5], [-0.3, 0.8, -1.2]]),
+                            np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, 1.0]]))),
+    ],
+    "bce_values": [
+        Case("1 サンプル（2 要素）", (np.array([0.8, 0.3]), np.array([1.0, 0.0])), forbid_warnings=True),
+        Case("2×2 のバッチ", (np.array([[0.9, 0.2], [0.4, 0.7]]), np.array([[1.0, 0.0], [0.0, 0.0]])),
+             forbid_warnings=True),
+        Case("y がちょうど 0 と 1 で正解と一致（ほぼ 0 で有限）", (np.array([0.0, 1.0]), np.array([0.0, 1.0])),
+             forbid_warnings=True),
+        Case("y がちょうど 0 と 1 で正解と逆（有限の値になるはず）", (np.array([0.0, 1.0]), np.array([1.0, 0.0])),
+             forbid_warnings=True),
+    ],
+    "cce_values": [
+        Case("1 サンプル（本の例、正解 2）", (BOOK_Y, BOOK_T), forbid_warnings=True),
+        Case("合計が 1 でない y（行の合計が 2 と 1.5）", (np.array([[0.2, 1.2, 0.6], [0.3, 0.3, 0.9]]), V_T_2x3),
+             forbid_warnings=True),
+        Case("正解クラスの確率が 0 の行を含む 2×3", (V_ZERO_Y, np.eye(3)[V_ZERO_L]), forbid_warnings=True),
+        Case("t が one-hot でない確率分布（ラベル平滑化）", (V_Y_2x3, np.array([[0.1, 0.8, 0.1], [0.1, 0.1, 0.8]])),
+             forbid_warnings=True),
+    ],
+    "sparse_cce_values": [
+        Case("2×3 のバッチ（ラベル [1, 2]）", (V_Y_2x3, V_L_2), forbid_warnings=True),
+        Case("1 サンプル（本の例、正解 2、t は整数）", (BOOK_Y, 2), forbid_warnings=True),
+        Case("正解クラスの確率が 0 の行を含む 2×3", (V_ZERO_Y, V_ZERO_L), forbid_warnings=True),
+        Case("合計が 1 でない y（行の合計が 2 と 1.5）", (np.array([[0.2, 1.2, 0.6], [0.3, 0.3, 0.9]]), V_L_2),
+             forbid_warnings=True),
+    ],
+    "kl_values": [
+        Case("y と t が等しい（0 になるはず）", (np.array([0.2, 0.3, 0.5]), np.array([0.2, 0.3, 0.5])), forbid_warnings=True),
+        Case("1 サンプル", (np.array([0.25, 0.25, 0.5]), np.array([0.5, 0.25, 0.25])), forbid_warnings=True),
+        Case("2×3 のバッチ", (V_Y_2x3, np.array([[0.3, 0.3, 0.4], [0.2, 0.5, 0.3]])), forbid_warnings=True),
+        Case("t が one-hot（0 を含む、有限の値になるはず）", (V_Y_2x3, V_T_2x3), forbid_warnings=True),
+        Case("y に 0 を含む（有限の値になるはず）", (V_ZERO_Y, np.array([[0.2, 0.3, 0.5], [0.3, 0.3, 0.4]])),
+             forbid_warnings=True),
+    ],
+    "poisson_values": [
+        Case("正解の回数が 0（損失は y の平均）", (np.array([0.5, 2.0]), np.array([0.0, 0.0])), forbid_warnings=True),
+        Case("1 サンプル", (np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 2.0])), forbid_warnings=True),
+        Case("2×2 のバッチ", (np.array([[1.5, 0.5], [3.0, 2.0]]), np.array([[2.0, 0.0], [4.0, 1.0]])),
+             forbid_warnings=True),
+        Case("予測が 0 で正解が正（有限の値になるはず）", (np.array([0.0, 2.0]), np.array([1.0, 2.0])), forbid_warnings=True),
+    ],
+    "cosine_values": [
+        Case("長さだけ違う同じ向き（-1 になるはず）", (np.array([5.0, 10.0, 15.0]), np.array([1.0, 2.0, 3.0]))),
+        Case("直交（0 になるはず）", (np.array([1.0, 0.0]), np.array([0.0, 3.0]))),
+        Case("2×3 のバッチ", (np.array([[1.0, 2.0, -1.0], [0.5, -1.0, 2.0]]), np.array([[2.0, 1.0, 0.0], [1.0, 1.0, 1.0]]))),
+        Case("長さ 0 のベクトルを含むバッチ（その行は 0）", (np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]]),
+                                                   np.array([[1.0, 1.0, 1.0], [2.0, 1.0, 2.0]])), forbid_warnings=True),
+    ],
+}
 
 
 CHECKS = {
@@ -458,7 +600,7 @@ CHECKS = {
         Case("y と t が等しい（0 になるはず）", (P_4x5[0], P_4x5[0])),
         Case("1 か所だけ 2 ずれているバッチ 3×4", (ONE_DIFF_Y, ONE_DIFF_T)),
         Case("4×5 のバッチ（全要素の合計）", (P_4x5, T_4x5)),
-    ]),
+    ], visible=VISIBLE["sse_values"]),
     "cee_one_sample": _check("cross_entropy_error", reference_cross_entropy_error, CEE_MISTAKES, [
         Case("本の例（正解 2、y[2] = 0.6）", (BOOK_Y, BOOK_T), forbid_warnings=True),
         Case("本の例（正解 7、y[7] = 0.1）", (BOOK_Y, BOOK_T7), forbid_warnings=True),
@@ -466,7 +608,7 @@ CHECKS = {
              forbid_warnings=True),
         Case("正解クラスの確率がちょうど 1", (np.array([0.0, 1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0, 0.0])),
              forbid_warnings=True),
-    ], atol=1e-6, error_hints=CEE_ERROR_HINTS),
+    ], atol=1e-6, error_hints=CEE_ERROR_HINTS, visible=VISIBLE["cee_one_sample"]),
     "cee_batch": _check("cross_entropy_error", reference_cross_entropy_error, CEE_MISTAKES, [
         Case("4×5 のバッチ（one-hot）", (P_4x5, T_4x5), forbid_warnings=True),
         Case("1 行目の正解クラスの確率が 0 のバッチ 2×3（one-hot）", (P_ZERO_TARGET, _one_hot(L_ZERO_TARGET, 3)),
@@ -475,26 +617,26 @@ CHECKS = {
              forbid_warnings=True),
         Case("4 行とも同じサンプル（平均なので 1 行のときと同じ値）", (np.tile(BOOK_Y, (4, 1)), np.tile(BOOK_T, (4, 1))),
              forbid_warnings=True),
-    ], atol=1e-6, error_hints=CEE_ERROR_HINTS),
+    ], atol=1e-6, error_hints=CEE_ERROR_HINTS, visible=VISIBLE["cee_batch"]),
     "cee_labels": _check("cross_entropy_error", reference_cross_entropy_error, CEE_MISTAKES, [
         Case("3×3 のバッチ（ラベルはクラス番号）", (P_3x3, L_3), forbid_warnings=True),
         Case("4×5 のバッチ（ラベルはクラス番号）", (P_4x5, L_4), forbid_warnings=True),
         Case("1 行目の正解クラスの確率が 0 のバッチ 2×3（クラス番号）", (P_ZERO_TARGET, L_ZERO_TARGET), forbid_warnings=True),
         Case("1 サンプル、ラベルは形状 (1,) の配列 [7]", (BOOK_Y, np.array([7])), forbid_warnings=True),
-    ], atol=1e-6, error_hints=CEE_ERROR_HINTS),
+    ], atol=1e-6, error_hints=CEE_ERROR_HINTS, visible=VISIBLE["cee_labels"]),
     "mse_values": _check("mean_squared_error", reference_mean_squared_error, MSE_MISTAKES, [
         Case("3×4 のバッチ", (R_Y_3x4, R_T_3x4)),
         Case("1 サンプル（6 要素）", (R_Y_6, R_T_6)),
         Case("y と t が等しい（0 になるはず）", (R_Y_3x4, R_Y_3x4.copy())),
         Case("1 か所だけ 2 ずれているバッチ 3×4", (ONE_DIFF_Y, ONE_DIFF_T)),
         Case("1×6 のバッチ", (R_Y_6.reshape(1, 6), R_T_6.reshape(1, 6))),
-    ]),
+    ], visible=VISIBLE["mse_values"]),
     "mae_values": _check("mean_absolute_error", reference_mean_absolute_error, MAE_MISTAKES, [
         Case("3×4 のバッチ", (R_Y_3x4, R_T_3x4)),
         Case("1 サンプル（6 要素）", (R_Y_6, R_T_6)),
         Case("正と負の誤差が打ち消し合う例", (np.array([1.0, -1.0, 2.0, -2.0]), np.zeros(4))),
         Case("1 か所だけ 2 ずれているバッチ 3×4", (ONE_DIFF_Y, ONE_DIFF_T)),
-    ]),
+    ], visible=VISIBLE["mae_values"]),
     "mape_values": _check("mean_absolute_percentage_error", reference_mean_absolute_percentage_error, MAPE_MISTAKES, [
         Case("1 サンプル（正の値 4 要素）", (POS_Y_3x4[0], POS_T_3x4[0])),
         Case("すべて 10% 大きく予測（10 になるはず）", (np.array([1.1, 2.2, 3.3]), np.array([1.0, 2.0, 3.0]))),
@@ -502,7 +644,7 @@ CHECKS = {
         Case("正解に負の値を含む", (np.array([-1.5, 2.0, -4.0]), np.array([-1.0, 2.5, -5.0]))),
         Case("正解に 0 を含む（有限の値になるはず）", (np.array([0.5, 1.0, 2.0]), np.array([0.0, 1.0, 2.0])),
              forbid_warnings=True),
-    ]),
+    ], visible=VISIBLE["mape_values"]),
     "msle_values": _check("mean_squared_logarithmic_error", reference_mean_squared_logarithmic_error, MSLE_MISTAKES, [
         Case("1 サンプル（正の値 4 要素）", (POS_Y_3x4[0], POS_T_3x4[0])),
         Case("3×4 のバッチ（正の値）", (POS_Y_3x4, POS_T_3x4)),
@@ -510,19 +652,19 @@ CHECKS = {
         Case("負の予測を含む（0 とみなす）", (np.array([-0.5, -1.0, -3.0, 2.0]), np.array([0.0, 1.0, 2.0, 2.0])),
              forbid_warnings=True),
         Case("大きな値（1000 と 1100）", (np.array([1000.0, 50.0]), np.array([1100.0, 50.0]))),
-    ]),
+    ], visible=VISIBLE["msle_values"]),
     "hinge_values": _check("hinge", reference_hinge, HINGE_MISTAKES, [
         Case("1 サンプル（t は -1 か 1）", (SCORE_3x4[0], SIGN_T_3x4[0])),
         Case("すべて余裕をもって正解（t * y >= 1、0 になるはず）", (np.array([2.0, -1.5, 1.0]), np.array([1.0, -1.0, 1.0]))),
         Case("1 か所だけ間違えている（y = -0.5、t = 1）", (np.array([2.0, -0.5, -3.0]), np.array([1.0, 1.0, -1.0]))),
         Case("3×4 のバッチ", (SCORE_3x4, SIGN_T_3x4)),
-    ]),
+    ], visible=VISIBLE["hinge_values"]),
     "squared_hinge_values": _check("squared_hinge", reference_squared_hinge, SQUARED_HINGE_MISTAKES, [
         Case("1 サンプル（t は -1 か 1）", (SCORE_3x4[0], SIGN_T_3x4[0])),
         Case("すべて余裕をもって正解（0 になるはず）", (np.array([2.0, -1.5, 1.0]), np.array([1.0, -1.0, 1.0]))),
         Case("1 か所だけ間違えている（y = -0.5、t = 1）", (np.array([2.0, -0.5, -3.0]), np.array([1.0, 1.0, -1.0]))),
         Case("3×4 のバッチ", (SCORE_3x4, SIGN_T_3x4)),
-    ]),
+    ], visible=VISIBLE["squared_hinge_values"]),
     "bce_values": _check("binary_crossentropy", reference_binary_crossentropy, BCE_MISTAKES, [
         Case("1 サンプル（2 要素）", (PROB_3x2[0], BIN_3x2[0]), forbid_warnings=True),
         Case("3×2 のバッチ", (PROB_3x2, BIN_3x2), forbid_warnings=True),
@@ -531,7 +673,7 @@ CHECKS = {
              forbid_warnings=True),
         Case("y がちょうど 0 と 1 で正解と逆（有限の値になるはず）", (np.array([0.0, 1.0]), np.array([1.0, 0.0])),
              forbid_warnings=True),
-    ], atol=1e-6),
+    ], atol=1e-6, visible=VISIBLE["bce_values"]),
     "cce_values": _check("categorical_crossentropy", reference_categorical_crossentropy, CCE_MISTAKES, [
         Case("1 サンプル（本の例、正解 2）", (BOOK_Y, BOOK_T), forbid_warnings=True),
         Case("4×5 のバッチ（one-hot）", (P_4x5, T_4x5), forbid_warnings=True),
@@ -540,7 +682,7 @@ CHECKS = {
                                                    np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])), forbid_warnings=True),
         Case("t が one-hot でない確率分布（ラベル平滑化）", (P_3x3, np.array([[0.9, 0.05, 0.05], [0.05, 0.9, 0.05],
                                                                   [0.05, 0.05, 0.9]])), forbid_warnings=True),
-    ], atol=1e-6),
+    ], atol=1e-6, visible=VISIBLE["cce_values"]),
     "sparse_cce_values": _check("sparse_categorical_crossentropy", reference_sparse_categorical_crossentropy,
                                 SPARSE_MISTAKES, [
         Case("4×5 のバッチ", (P_4x5, L_4), forbid_warnings=True),
@@ -549,20 +691,20 @@ CHECKS = {
         Case("合計が 1 でない y（行の合計が 2 と 1.5）", (np.array([[0.2, 1.2, 0.6], [0.3, 0.3, 0.9]]), np.array([1, 2])),
              forbid_warnings=True),
         Case("1 サンプル（本の例、正解 2、t は整数）", (BOOK_Y, 2), forbid_warnings=True),
-    ], atol=1e-6, error_hints=SPARSE_ERROR_HINTS),
+    ], atol=1e-6, error_hints=SPARSE_ERROR_HINTS, visible=VISIBLE["sparse_cce_values"]),
     "kl_values": _check("kl_divergence", reference_kl_divergence, KL_MISTAKES, [
         Case("1 サンプル（確率分布 5 要素）", (P_4x5[0], P_4x5[1]), forbid_warnings=True),
         Case("y と t が等しい（0 になるはず）", (P_4x5, P_4x5.copy()), forbid_warnings=True),
         Case("4×5 のバッチ", (P_4x5, P_4x5[::-1].copy()), forbid_warnings=True),
         Case("t が one-hot（0 を含む）", (P_4x5, T_4x5), forbid_warnings=True),
         Case("y に 0 を含む", (P_ZERO_TARGET, P_3x3[:2]), forbid_warnings=True),
-    ], atol=1e-6),
+    ], atol=1e-6, visible=VISIBLE["kl_values"]),
     "poisson_values": _check("poisson", reference_poisson, POISSON_MISTAKES, [
         Case("1 サンプル（4 要素）", (RATE_Y_3x4[0], COUNT_T_3x4[0]), forbid_warnings=True),
         Case("3×4 のバッチ", (RATE_Y_3x4, COUNT_T_3x4), forbid_warnings=True),
         Case("正解の回数が 0（損失は y の平均）", (np.array([0.5, 2.0]), np.array([0.0, 0.0])), forbid_warnings=True),
         Case("予測が 0 で正解が正（有限の値になるはず）", (np.array([0.0, 1.0]), np.array([2.0, 1.0])), forbid_warnings=True),
-    ], atol=1e-6),
+    ], atol=1e-6, visible=VISIBLE["poisson_values"]),
     "cosine_values": _check("cosine_similarity", reference_cosine_similarity, COSINE_MISTAKES, [
         Case("同じ向き（-1 になるはず）", (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))),
         Case("長さだけ違う同じ向き（-1 になるはず）", (np.array([5.0, 10.0, 15.0]), np.array([1.0, 2.0, 3.0]))),
@@ -571,5 +713,5 @@ CHECKS = {
         Case("4×3 のバッチ", (VEC_Y_4x3, VEC_T_4x3)),
         Case("長さ 0 のベクトルを含むバッチ（その行は 0）", (np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 2.0]]),
                                                    np.array([[1.0, 1.0, 1.0], [2.0, 1.0, 2.0]])), forbid_warnings=True),
-    ]),
+    ], visible=VISIBLE["cosine_values"]),
 }

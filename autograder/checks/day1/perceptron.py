@@ -156,9 +156,11 @@ def gate_cases():
     return cases
 
 
-def gate_check(function, gate, form):
+def gate_check(function, gate, form, prerequisite_of=""):
+    """Every input is shown in the notebook too: the four combinations are the whole truth table."""
     return FunctionCheck(function=function, reference=REFERENCES[gate], cases=gate_cases(), dtype="int",
-                         returns="auto", rtol=0.0, atol=0.0, mistakes=gate_mistakes(gate, form))
+                         returns="auto", rtol=0.0, atol=0.0, mistakes=gate_mistakes(gate, form),
+                         visible=gate_cases(), prerequisite_of=prerequisite_of)
 
 
 CHECKS = {
@@ -168,7 +170,11 @@ CHECKS = {
     "and_bias": [gate_check("AND_bias", "AND", "bias")],
     "nand_bias": [gate_check("NAND_bias", "NAND", "bias")],
     "or_bias": [gate_check("OR_bias", "OR", "bias")],
-    "xor_gate": [gate_check("XOR", "XOR", "compose")],
+    # XOR is built from the bias-form gates (the prose says so): a wrong gate is named as the cause first
+    "xor_gate": [gate_check("NAND_bias", "NAND", "bias", prerequisite_of="XOR"),
+                 gate_check("OR_bias", "OR", "bias", prerequisite_of="XOR"),
+                 gate_check("AND_bias", "AND", "bias", prerequisite_of="XOR"),
+                 gate_check("XOR", "XOR", "compose")],
 }
 
 # the truth tables above and the references must agree (cheap guard against editing slips)

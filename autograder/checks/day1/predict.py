@@ -86,6 +86,25 @@ def _predict_mnist_cases():
             for i, note in picks]
 
 
+def _predict_mnist_visible():
+    """One real case in the notebook: test image 0 through the pretrained weights."""
+    x, t = mnist_test()
+    return [Case(f"テスト画像 0 番（正解 {int(t[0])}）と学習済みの重み", (sample_network(), x[0].copy()))]
+
+
+def _accuracy_visible():
+    """Small two-class cases: every mistake of the list shows on them (the MNIST cases stay hidden)."""
+    two_class = make_network(np.eye(2), np.zeros(2), np.eye(2), np.zeros(2), np.eye(2), np.zeros(2))
+    return [
+        Case("2 クラスの小さなネットワーク（予測ラベル = x の大きい方の成分）、4 件中 3 件が正解",
+             (two_class, np.array([[3.0, 1.0], [0.0, 2.0], [5.0, 0.0], [1.0, 4.0]]), np.array([0, 1, 0, 0]))),
+        Case("2 クラスの小さなネットワーク、5 件中 2 件が正解（最後の 1 件は正解）",
+             (two_class, np.array([[0.0, 1.0], [2.0, 1.0], [1.0, 3.0], [4.0, 0.5], [0.5, 2.0]]),
+              np.array([1, 1, 0, 1, 1]))),
+        Case("1 件だけで、予測が外れる（正解率 0.0）", (two_class, np.array([[1.0, 3.0]]), np.array([0]))),
+    ]
+
+
 def _accuracy_cases():
     x, t = mnist_test()
     network = sample_network()
@@ -140,18 +159,29 @@ ACCURACY_MISTAKES = [
 ]
 
 _rng = np.random.default_rng(1700)
+_visible_rng = np.random.default_rng(1707)  # the same kinds of small networks, other values, for the notebook
+_prerequisite_rng = np.random.default_rng(1708)
+
+
+def predict_layers_check(cases, visible, prerequisite_of=""):
+    return FunctionCheck(
+        function="predict", reference=reference_predict, mistakes=PREDICT_MISTAKES,
+        error_hints=PREDICT_ERROR_HINTS, rtol=1e-6, atol=1e-10, dtype="float", returns="array",
+        cases=cases, visible=visible, prerequisite_of=prerequisite_of)
+
 
 CHECKS = {
     "predict_mnist": [FunctionCheck(
         function="predict", reference=reference_predict, mistakes=PREDICT_MISTAKES,
         error_hints=PREDICT_ERROR_HINTS, rtol=1e-4, atol=1e-7, dtype="float", returns="array",
-        cases=LazyCases(_predict_mnist_cases))],
-    "predict_layers": [FunctionCheck(
-        function="predict", reference=reference_predict, mistakes=PREDICT_MISTAKES,
-        error_hints=PREDICT_ERROR_HINTS, rtol=1e-6, atol=1e-10, dtype="float", returns="array",
-        cases=small_predict_cases(_rng))],
-    "accuracy_one_by_one_mnist": [FunctionCheck(
-        function="accuracy_one_by_one", reference=reference_accuracy_one_by_one, mistakes=ACCURACY_MISTAKES,
-        rtol=0.0, atol=1e-9, dtype="float", returns="auto",
-        cases=LazyCases(_accuracy_cases))],
+        cases=LazyCases(_predict_mnist_cases), visible=LazyCases(_predict_mnist_visible))],
+    "predict_layers": [predict_layers_check(small_predict_cases(_rng), small_predict_cases(_visible_rng))],
+    # accuracy_one_by_one calls predict: a wrong predict is named as the cause first
+    "accuracy_one_by_one_mnist": [
+        predict_layers_check(small_predict_cases(_prerequisite_rng), small_predict_cases(_visible_rng),
+                             prerequisite_of="accuracy_one_by_one"),
+        FunctionCheck(
+            function="accuracy_one_by_one", reference=reference_accuracy_one_by_one, mistakes=ACCURACY_MISTAKES,
+            rtol=0.0, atol=1e-9, dtype="float", returns="auto",
+            cases=LazyCases(_accuracy_cases), visible=_accuracy_visible())],
 }
