@@ -34,6 +34,32 @@ SLOT_COUNT = 500  # two sandbox uids per slot
 _held_slots: dict[int, int] = {}
 
 
+def _slot_lock_dir() -> Path:
+    """Machine-wide as root (the slots own uids; every run must see the same leases)."""
+    import tempfile
+
+    base = Path("/run") if os.geteuid() == 0 and Path("/run").is_dir() else Path(tempfile.gettempdir())
+    lock_dir = base / "genba-dl-grading-slots"
+    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    return lock_dir
+
+
+def slot_is_free(slot: int) -> bool:
+    """Whether no process (this one included) leases ``slot`` right now."""
+    import fcntl
+
+    if slot in _held_slots:
+        return False
+    fd = os.open(_slot_lock_dir() / f"{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 def acquire_slot() -> int:
     """Lease a grading slot (and so a sandbox uid) unique on this machine.
 
@@ -42,10 +68,8 @@ def acquire_slot() -> int:
     file, held until this process exits.
     """
     import fcntl
-    import tempfile
 
-    lock_dir = Path(tempfile.gettempdir()) / "genba-dl-grading-slots"
-    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    lock_dir = _slot_lock_dir()
     for slot in range(SLOT_COUNT):
         fd = os.open(lock_dir / f"{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
         try:

@@ -45,25 +45,39 @@ class Task:
     student: str
     notebook: str
     path: Path
+    base: Path | None = None  # the submissions root: nothing below it is read through a link
 
 
-def graded_notebooks(root: Path, day: str) -> dict[str, object]:
-    return {p.stem: nb for p in sorted((root / "source" / day).glob("*.ipynb"))
-            if is_graded_notebook(nb := read_notebook(p))}
+def _submitted_files(folder: Path, student: str, notes: dict) -> list[Path]:
+    """The ``.ipynb`` entries below a student's folder, found without following any link
+    (linked folders get a note; linked or special files are read by intake, which refuses them)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in sorted(dirnames):
+            if os.path.islink(os.path.join(dirpath, name)):
+                notes[student].append(f"フォルダ {name} はリンク（シンボリックリンク）のため読みませんでした。"
+                                      "ファイルそのものを提出してください。")
+        dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints"
+                             and not os.path.islink(os.path.join(dirpath, d)))
+        found += [Path(dirpath) / name for name in sorted(filenames) if name.endswith(".ipynb")]
+    return found
 
 
 def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
                   notebooks: set[str] | None) -> tuple[list[Task], dict[str, list[str]]]:
     """Tasks to grade and, per student, notes about files that were not taken."""
     tasks, notes = [], defaultdict(list)
-    for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
+    for folder in sorted(submissions.iterdir()):
         student = folder.name
         if students and student not in students:
             continue
+        if folder.is_symlink():
+            notes[student].append("提出フォルダがリンク（シンボリックリンク）のため読みませんでした。")
+            continue
+        if not folder.is_dir():
+            continue
         chosen: dict[str, Path] = {}
-        for path in sorted(folder.rglob("*.ipynb")):
-            if ".ipynb_checkpoints" in path.parts:
-                continue
+        for path in _submitted_files(folder, student, notes):
             name = notebook_name_for(path.name, known)
             if name is None:
                 notes[student].append(suggest_name(path.name, known))
@@ -78,7 +92,7 @@ def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
         for name, path in sorted(chosen.items()):
             if notebooks and name not in notebooks:
                 continue
-            tasks.append(Task(student, name, path))
+            tasks.append(Task(student, name, path, submissions))
     return tasks, notes
 
 
@@ -116,7 +130,7 @@ def _grade_task(task: Task, root: str, day: str, work: str, limits: Limits) -> t
     source = read_notebook(Path(root) / "source" / day / f"{task.notebook}.ipynb")
     try:
         result = grade_file(task.path, task.notebook, source, work=Path(work), slot=_slot, limits=limits,
-                            supply=_kernels(work, limits))
+                            supply=_kernels(work, limits), base=task.base)
     except Exception as exc:  # a grader bug must not stop the batch; the student sees a neutral note
         result = {"notebook": task.notebook, "file": task.path.name, "status": "grader-error",
                   "notes": [f"採点中に採点システム側のエラーが発生しました（{type(exc).__name__}）。担当者に連絡してください。"],
@@ -179,7 +193,8 @@ def _feedback(root: str, day: str, student: str) -> tuple[str, str | None]:
 def record_with_nbgrader(root: Path, day: str, students: list[str], jobs: int = 1) -> dict[str, str]:
     """Autograde (no execution, one process: no SQLite write contention), then render the
     feedback in parallel (it only reads the gradebook); returns errors by student."""
-    generate_student_versions(root / "source" / day, day, course_root=root)
+    with tempfile.TemporaryDirectory(prefix="course-build-") as work:
+        generate_student_versions(root / "source" / day, day, Path(work), course_root=root)
     api = nbgrader_api(root)
     errors, graded = {}, []
     for student in tqdm(students, desc="nbgrader", unit="人"):

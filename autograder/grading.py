@@ -11,6 +11,8 @@ import copy
 import time
 from pathlib import Path
 
+import nbformat
+
 from .checks import registry
 from .execute import KernelSupply, Limits, run_notebook
 from .intake import SubmissionError, normalize, read_submission, skip_demo_cells
@@ -51,17 +53,21 @@ def failed_everywhere(source_nb, message: str) -> list[dict]:
 
 
 def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 0,
-               limits: Limits | None = None, supply: KernelSupply | None = None) -> dict:
-    """Grade ``path`` as notebook ``notebook`` (the stem, e.g. ``1_4_softmax``)."""
+               limits: Limits | None = None, supply: KernelSupply | None = None, base: Path | None = None) -> dict:
+    """Grade ``path`` as notebook ``notebook`` (the stem, e.g. ``1_4_softmax``); ``base``: the
+    submissions root (no link below it is followed)."""
     started = time.monotonic()
     result = {"notebook": notebook, "file": path.name, "status": "ok", "notes": [], "verdicts": [],
               "outputs": {}, "isolation": "", "seconds": 0.0}
     try:
-        submitted = read_submission(path)
+        submitted = read_submission(path, base)
     except (SubmissionError, OSError) as exc:
         message = str(exc) if isinstance(exc, SubmissionError) else f"ファイルを読めません: {exc}"
+        # graded as the instructor's notebook with every answer cell empty: the feedback explains
+        # why, and shows no solution
+        empty = normalize(nbformat.v4.new_notebook(), source_nb).notebook
         result.update(status="unreadable", notes=[message], verdicts=failed_everywhere(source_nb, message),
-                      normalized=None)
+                      normalized=empty)
         return result
     normalized = normalize(submitted, source_nb)
     result["notes"] = normalized.notes
