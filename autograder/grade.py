@@ -37,6 +37,7 @@ from .execute import SLOT_UID_BASE, KernelSupply, Limits, acquire_slot, kill_uid
 from .intake import notebook_name_for, suggest_name
 from .nbgrader_bridge import result_path
 from .nbgrader_setup import repo_root
+from .sandbox import release_mounts
 from .notebook_cells import TRAINEE_SUFFIX, is_graded_notebook, read_notebook, write_notebook
 
 
@@ -46,6 +47,11 @@ class Task:
     notebook: str
     path: Path
     base: Path | None = None  # the submissions root: nothing below it is read through a link
+
+
+def graded_notebooks(root: Path, day: str) -> dict[str, object]:
+    return {p.stem: nb for p in sorted((root / "source" / day).glob("*.ipynb"))
+            if is_graded_notebook(nb := read_notebook(p))}
 
 
 def _submitted_files(folder: Path, student: str, notes: dict) -> list[Path]:
@@ -163,14 +169,16 @@ def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limi
     try:
         if jobs <= 1:
             _init_worker()
-            for task in tqdm(tasks, desc="採点", unit="nb"):
+            for task in tqdm(sorted(tasks, key=lambda t: (t.notebook, t.student)), desc="採点", unit="nb"):
                 task, result = _grade_task(task, str(root), day, str(work), limits)
                 _save(root, day, task, result, sources[task.notebook])
                 done[(task.student, task.notebook)] = result
         else:
             ctx = multiprocessing.get_context("forkserver")
             with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker) as pool:
-                futures = [pool.submit(_grade_task, t, str(root), day, str(work), limits) for t in tasks]
+                # notebook by notebook: a worker's next kernel, started ahead, has the right view of course/
+                ordered = sorted(tasks, key=lambda t: (t.notebook, t.student))
+                futures = [pool.submit(_grade_task, t, str(root), day, str(work), limits) for t in ordered]
                 for future in tqdm(as_completed(futures), total=len(futures), desc="採点", unit="nb"):
                     task, result = future.result()
                     _save(root, day, task, result, sources[task.notebook])
@@ -181,6 +189,7 @@ def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limi
         for slot in ({r.get("slot") for r in done.values()} - {None}) if os.geteuid() == 0 else ():
             for sub in (0, 1):
                 kill_uid(SLOT_UID_BASE + 2 * slot + sub)
+        release_mounts(work)  # scratch tmpfs mounts of kernels a crashed worker left
         shutil.rmtree(work, ignore_errors=True)
     return done
 

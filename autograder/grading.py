@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from .checks import registry
+from .course_view import hidden_modules
 from .execute import KernelSupply, Limits, run_notebook
 from .intake import SubmissionError, normalize, read_submission, skip_demo_cells
 from .notebook_cells import grade_id, is_test_cell
@@ -75,7 +76,8 @@ def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 
     run_nb = copy.deepcopy(normalized.notebook)
     skip_demo_cells(run_nb, source_nb)
     probes = instrument(run_nb, registry()[notebook])
-    execution = run_notebook(run_nb, work=work, slot=slot, limits=limits, supply=supply)
+    execution = run_notebook(run_nb, work=work, slot=slot, limits=limits, supply=supply,
+                             hidden_modules=hidden_modules(notebook))
     result.update(status=execution.status, isolation=execution.isolation)
     if execution.status != "ok":
         result["kernel_log"] = execution.stderr[-3000:]  # for the instructor; not shown in feedback
