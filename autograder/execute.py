@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import psutil
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -110,6 +111,7 @@ class Execution:
     isolation: str = ""
     seconds: float = 0.0
     stderr: str = ""
+    expression_results: dict = field(default_factory=dict)  # user_expressions replies by name
 
 
 class OutputCappedClient(NotebookClient):
@@ -120,6 +122,24 @@ class OutputCappedClient(NotebookClient):
         self.output_limit = output_limit
         self.output_used = 0
         self.output_exceeded = False
+
+    next_expressions: dict | None = None  # user_expressions for the next execute request
+    last_reply: dict | None = None  # the execute reply of the last cell
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        self.last_reply = exec_reply
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
+
+    def carry_expressions(self) -> None:
+        """Send ``next_expressions`` with every execute request (see ``run_notebook``)."""
+        send = self.kc.execute
+
+        def execute(code, *args, **kwargs):
+            if self.next_expressions:
+                kwargs["user_expressions"] = self.next_expressions
+            return send(code, *args, **kwargs)
+
+        self.kc.execute = execute
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -361,12 +381,20 @@ class KernelSupply:
 
 def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
                  hide: list[str] | None = None, supply: KernelSupply | None = None,
-                 populate=None, stop_on_error: bool = False, hidden_modules=()) -> Execution:
+                 populate=None, stop_on_error: bool = False, hidden_modules=(),
+                 expressions: dict[int, dict[str, str]] | None = None) -> Execution:
     """Execute ``nb`` (modified in place) in a fresh sandboxed kernel; never raises for student faults.
 
     ``populate(scratch)`` puts files into the kernel's scratch directory before it starts (not
     with ``supply``); with ``stop_on_error`` execution ends at the first cell that raised
-    (status ``error``); ``hidden_modules``: files of ``course/`` the kernel must not see."""
+    (status ``error``); ``hidden_modules``: files of ``course/`` the kernel must not see.
+
+    ``expressions``: cell index → ``user_expressions`` sent with that cell's execute request and
+    evaluated by the kernel right after the cell ran (the grader's probes: no input or AST
+    transformer, no cell event ever sees them); a negative key ``-1 - i`` sends them with an
+    empty request at cell ``i``. Cells whose metadata has ``course_probe`` are not executed.
+    Replies (only from cells that ran without error) end up in ``expression_results``."""
+    expressions = expressions or {}
     limits = limits or Limits()
     if supply is not None and populate is not None:
         raise ValueError("populate needs a kernel of its own (no supply)")
@@ -391,14 +419,23 @@ def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
             result.status, result.detail = "startup", f"{type(exc).__name__}: {exc}"
             return result
         try:
+            client.carry_expressions()
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
+                carried = expressions.get(index)
+                if cell.metadata.get("course_probe"):
+                    carried = expressions.get(-1 - index)
+                    if not carried:
+                        continue
+                    cell = nbformat.v4.new_code_cell("pass")  # a request of its own for the probe
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     result.status, result.stopped_at = "wall", index
                     break
-                client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
+                # a cell that carries probes gets a second cell limit for them
+                client.timeout = max(1, int(min(limits.cell_timeout * (2 if carried else 1), remaining)))
+                client.next_expressions, client.last_reply = carried, None
                 stopped = None
                 try:
                     client.execute_cell(cell, index)
@@ -413,6 +450,10 @@ def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
                 if stopped:
                     result.status, result.stopped_at = stopped, index
                     break
+                if carried and client.last_reply:
+                    content = client.last_reply.get("content", {})
+                    values = content.get("user_expressions") if content.get("status") == "ok" else None
+                    result.expression_results.update({k: v for k, v in (values or {}).items() if k in carried})
                 if stop_on_error and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
                     result.status, result.stopped_at = "error", index
                     break

@@ -18,7 +18,7 @@ from .course_view import hidden_modules
 from .execute import KernelSupply, Limits, run_notebook
 from .intake import SubmissionError, normalize, read_submission, skip_demo_cells
 from .notebook_cells import grade_id, is_test_cell
-from .probes import STATUS_TEXT, decide, instrument
+from .probes import STATUS_TEXT, decide, expressions, instrument
 
 KEEP_MIME = ("text/plain", "image/png")
 MAX_TEXT = 20_000
@@ -77,12 +77,13 @@ def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 
     skip_demo_cells(run_nb, source_nb)
     probes = instrument(run_nb, registry()[notebook])
     execution = run_notebook(run_nb, work=work, slot=slot, limits=limits, supply=supply,
-                             hidden_modules=hidden_modules(notebook))
+                             hidden_modules=hidden_modules(notebook), expressions=expressions(run_nb, probes))
     result.update(status=execution.status, isolation=execution.isolation)
     if execution.status != "ok":
         result["kernel_log"] = execution.stderr[-3000:]  # for the instructor; not shown in feedback
         result["notes"].append(STATUS_TEXT[execution.status] + (f"（{execution.detail}）" if execution.detail else ""))
-    result["verdicts"] = [v.to_json() for v in decide(run_nb, probes, execution.status, execution.stopped_at)]
+    result["verdicts"] = [v.to_json() for v in decide(execution.expression_results, probes, execution.status,
+                                                      execution.stopped_at)]
     probe_cells = {p.index for p in probes}
     result["outputs"] = {
         cell.id: sanitize_outputs(cell.get("outputs", []))

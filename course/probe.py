@@ -323,3 +323,11 @@ def run_calls(namespace, request):
 
 def report_to_json(report):
     return json.dumps(report, allow_nan=False, separators=(",", ":"))
+
+
+def probe_json(namespace, payload, nonce):
+    """The probe's entry point (evaluated as a ``user_expressions`` entry by the grader): run every
+    request of the base64 JSON ``payload`` and return the report as a JSON string."""
+    requests = json.loads(base64.b64decode(payload))
+    return json.dumps({"nonce": nonce, "reports": [run_calls(namespace, r) for r in requests]},
+                      allow_nan=False, separators=(",", ":"))

@@ -109,6 +109,56 @@ except OSError:
     pass
 """,
 }
+# Correct values, but the input is modified in place and an overflow warning is raised: the
+# probe reports both. Each attack below tries to recognise the probe and hide them from it.
+IN_PLACE = """
+def softmax(x):
+    x = np.asarray(x)
+    unused = np.exp(x)  # overflows at extreme inputs
+    x -= np.max(x, axis=-1, keepdims=True)  # changes the caller's array
+    e = np.exp(x)
+    return e / np.sum(e, axis=-1, keepdims=True)
+_WRAP = ("_orig_sm = softmax\\n"
+         "def softmax(x, *a, **k):\\n"
+         "    with np.errstate(all='ignore'):\\n"
+         "        return _orig_sm(np.array(x, copy=True), *a, **k)\\n")
+def _looks_like_probe(text):
+    return not text.strip() or any(w in text for w in ("probe", "採点", "b64decode", "nonce"))
+"""
+ATTACKS.update({
+    "input_transformer_hides_side_effects": IN_PLACE + """
+def _hide(lines):
+    if _looks_like_probe("".join(lines)):
+        return [_WRAP] + list(lines) + ["\\nsoftmax = _orig_sm\\n"]
+    return lines
+get_ipython().input_transformers_cleanup.append(_hide)
+get_ipython().input_transformers_post.append(_hide)
+""",
+    "ast_transformer_hides_side_effects": IN_PLACE + """
+import ast
+class _Hide(ast.NodeTransformer):
+    def visit_Module(self, node):
+        if _looks_like_probe(ast.unparse(node)):
+            node.body = ast.parse(_WRAP).body + node.body + ast.parse("softmax = _orig_sm").body
+        return node
+get_ipython().ast_transformers.append(_Hide())
+""",
+    "hooks_wrap_around_probe": IN_PLACE + """
+_state = {}
+def _before(info):
+    if _looks_like_probe(info.raw_cell or ""):
+        exec(_WRAP, get_ipython().user_ns)
+def _empty_request(lines):  # a request with no code of its own: wrap until the next real cell
+    ns = get_ipython().user_ns
+    if not "".join(lines).strip():
+        exec(_WRAP, ns)
+    elif "_orig_sm" in ns:
+        ns["softmax"] = ns.pop("_orig_sm")
+    return lines
+get_ipython().events.register("pre_run_cell", _before)
+get_ipython().input_transformers_cleanup.insert(0, _empty_request)
+""",
+})
 WRITE_ATTACK = WRONG + """
 import glob, os
 for pattern in ('/**/gradebook.db', '/**/source/day1/*.ipynb', '/**/course/checking.py', '/**/grading/results/**/*.json'):
