@@ -207,14 +207,16 @@ class CallWatch:
             self.found.add(f"{module}.{name}")
 
     def __enter__(self):
+        self.installed.append((sys.getprofile(), getattr(threading, "getprofile", lambda: None)()))
         threading.setprofile(self._profile)
         sys.setprofile(self._profile)
         return self
 
     def __exit__(self, *exc):
         current = sys.getprofile()
-        sys.setprofile(None)
-        threading.setprofile(None)
+        previous, previous_threads = self.installed.pop()
+        sys.setprofile(previous)
+        threading.setprofile(previous_threads)
         if getattr(current, "__self__", None) is not self:
             self.found.add("sys.setprofile")
         return False
