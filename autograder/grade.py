@@ -16,13 +16,16 @@ they submitted (``X_trainee.ipynb`` or ``X.ipynb``). Steps:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import multiprocessing.util
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -194,8 +197,38 @@ def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limi
     return done
 
 
+NBGRADER_STAGE_SECONDS = 300  # autograde or feedback of one student (all their notebooks)
+
+
+class StageTimeout(Exception):
+    """A grading stage of one student took longer than its limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str):
+    """Raise ``StageTimeout`` in this (main) thread when the block runs longer than ``seconds``."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise StageTimeout(f"{what}: more than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _feedback(root: str, day: str, student: str) -> tuple[str, str | None]:
-    out = nbgrader_api(Path(root)).generate_feedback(day, student, force=True)
+    try:
+        with time_limit(NBGRADER_STAGE_SECONDS, f"feedback {student}"):
+            out = nbgrader_api(Path(root)).generate_feedback(day, student, force=True)
+    except StageTimeout as exc:
+        return student, str(exc)
     return student, None if out["success"] else (out.get("error") or out.get("log", ""))
 
 
@@ -214,7 +247,11 @@ def record_with_nbgrader(root: Path, day: str, students: list[str], jobs: int = 
             with Gradebook(api.coursedir.db_url, "genba-dl") as gb:
                 gb.update_or_create_student(student)
             continue
-        out = api.autograde(day, student, force=True, create=True)
+        try:
+            with time_limit(NBGRADER_STAGE_SECONDS, f"autograde {student}"):
+                out = api.autograde(day, student, force=True, create=True)
+        except StageTimeout as exc:
+            out = {"success": False, "error": str(exc)}
         if out["success"]:
             graded.append(student)
         else:
