@@ -38,11 +38,9 @@ _held_slots: dict[int, int] = {}
 
 
 def _slot_lock_dir() -> Path:
-    """Machine-wide as root (the slots own uids; every run must see the same leases)."""
     import tempfile
 
-    base = Path("/run") if os.geteuid() == 0 and Path("/run").is_dir() else Path(tempfile.gettempdir())
-    lock_dir = base / "genba-dl-grading-slots"
+    lock_dir = Path(tempfile.gettempdir()) / "genba-dl-grading-slots"
     lock_dir.mkdir(mode=0o700, exist_ok=True)
     return lock_dir
 
