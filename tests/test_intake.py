@@ -174,3 +174,15 @@ def test_a_file_with_a_huge_number_of_cells_is_refused(tmp_path):
     with pytest.raises(SubmissionError) as info:
         read_submission(path, tmp_path)
     assert "セルが多すぎます" in str(info.value)
+
+
+def test_a_stuck_nbgrader_stage_is_interrupted():
+    import time
+
+    from autograder.grade import StageTimeout, time_limit
+
+    with pytest.raises(StageTimeout):
+        with time_limit(0.2, "autograde someone"):
+            time.sleep(60)
+    with time_limit(5, "quick"):  # a stage within its limit is not disturbed
+        pass
