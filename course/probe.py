@@ -6,8 +6,9 @@ data. Pass/fail is decided elsewhere (``course.checking.judge``) from that data 
 nothing the student's code does to this module, to numpy or to IPython can turn a wrong
 answer into a pass: at worst the report is missing or garbled, which scores zero.
 
-The grader injects the text of this file into the graded notebook, so it must stay
-self-contained: standard library and numpy only, no relative imports.
+The grader sends the text of this file to the kernel inside its probe expression
+(``probe_json`` is the entry point), so it must stay self-contained: standard library and
+numpy only, no relative imports.
 """
 
 import base64
