@@ -41,13 +41,13 @@ def nbgrader_api(root: Path) -> NbGraderAPI:
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
-def generate_student_versions(source_day: Path, day: str, course_root: Path | None = None) -> dict[str, Path]:
-    """Run nbgrader's generate_assignment; returns notebook name → student version path.
+def generate_student_versions(source_day: Path, day: str, work: Path, course_root: Path | None = None) -> dict[str, Path]:
+    """Run nbgrader's generate_assignment into ``work`` (the caller's temporary directory);
+    returns notebook name → student version path.
 
     With ``course_root`` the assignment is also registered in that course's gradebook
-    (needed before autograding); otherwise a throwaway course directory is used.
+    (needed before autograding); otherwise a throwaway course directory in ``work`` is used.
     """
-    work = Path(tempfile.mkdtemp(prefix="course-build-"))
     root = course_root or work
     if course_root is None:
         shutil.copytree(source_day, work / "source" / day)
@@ -79,7 +79,13 @@ def build_day(day: str, root: Path, out_dir: Path) -> list[Path]:
     source_day = root / "source" / day
     notebooks = sorted(source_day.glob("*.ipynb"))
     graded = {p.stem for p in notebooks if is_graded_notebook(read_notebook(p))}
-    students = generate_student_versions(source_day, day) if graded else {}
+    with tempfile.TemporaryDirectory(prefix="course-build-") as work:
+        students = generate_student_versions(source_day, day, Path(work)) if graded else {}
+        return _write_day(source_day, notebooks, graded, students, out_dir)
+
+
+def _write_day(source_day: Path, notebooks: list[Path], graded: set[str], students: dict[str, Path],
+               out_dir: Path) -> list[Path]:
     written = []
     for path in notebooks:
         nb = read_notebook(path)

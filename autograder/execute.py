@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import psutil
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
@@ -28,10 +29,36 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .nbgrader_setup import repo_root
+from .sandbox import (create_memory_group, kill_memory_group, mount_scratch, release_mounts,
+                      remove_memory_group)
 
 SLOT_UID_BASE = 61000
 SLOT_COUNT = 500  # two sandbox uids per slot
 _held_slots: dict[int, int] = {}
+
+
+def _slot_lock_dir() -> Path:
+    import tempfile
+
+    lock_dir = Path(tempfile.gettempdir()) / "genba-dl-grading-slots"
+    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    return lock_dir
+
+
+def slot_is_free(slot: int) -> bool:
+    """Whether no process (this one included) leases ``slot`` right now."""
+    import fcntl
+
+    if slot in _held_slots:
+        return False
+    fd = os.open(_slot_lock_dir() / f"{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def acquire_slot() -> int:
@@ -42,10 +69,8 @@ def acquire_slot() -> int:
     file, held until this process exits.
     """
     import fcntl
-    import tempfile
 
-    lock_dir = Path(tempfile.gettempdir()) / "genba-dl-grading-slots"
-    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    lock_dir = _slot_lock_dir()
     for slot in range(SLOT_COUNT):
         fd = os.open(lock_dir / f"{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
         try:
@@ -71,6 +96,7 @@ class Limits:
     processes: int = 256
     file_bytes: int = 64 * 1024 ** 2
     open_files: int = 512
+    scratch_bytes: int = 512 * 1024 ** 2  # the scratch tmpfs (cwd, HOME, /tmp), as root
     output_bytes: int = 4 * 1024 ** 2  # total outputs kept from one notebook
 
 
@@ -83,6 +109,7 @@ class Execution:
     isolation: str = ""
     seconds: float = 0.0
     stderr: str = ""
+    expression_results: dict = field(default_factory=dict)  # user_expressions replies by name
 
 
 class OutputCappedClient(NotebookClient):
@@ -94,16 +121,37 @@ class OutputCappedClient(NotebookClient):
         self.output_used = 0
         self.output_exceeded = False
 
+    next_expressions: dict | None = None  # user_expressions for the next execute request
+    last_reply: dict | None = None  # the execute reply of the last cell
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        self.last_reply = exec_reply
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
+
+    def carry_expressions(self) -> None:
+        """Send ``next_expressions`` with every execute request (see ``run_notebook``)."""
+        send = self.kc.execute
+
+        def execute(code, *args, **kwargs):
+            if self.next_expressions:
+                kwargs["user_expressions"] = self.next_expressions
+            return send(code, *args, **kwargs)
+
+        self.kc.execute = execute
+
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))
         self.output_used += size
         if self.output_used > self.output_limit:
-            self.output_exceeded = True  # the caller stops the kernel after this cell
+            if not self.output_exceeded:  # stop the kernel now: the rest of its output costs us too
+                self.output_exceeded = True
+                _kill_launcher(self.km)
             return None
         return super().output(outs, msg, display_id, cell_index)
 
 
-def _sandbox_config(scratch: Path, uid: int | None, limits: Limits, hide: list[str], connection_file: Path) -> dict:
+def _sandbox_config(scratch: Path, uid: int | None, limits: Limits, hide: list[str], connection_file: Path,
+                    control: Path, hidden_modules: list[str], memory_group: str | None) -> dict:
     env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
     env.update({
         "HOME": str(scratch),
@@ -118,18 +166,28 @@ def _sandbox_config(scratch: Path, uid: int | None, limits: Limits, hide: list[s
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "LANG": env.get("LANG", "C.UTF-8"),
+        "USER": "student",
+        "LOGNAME": "student",
     })
     import course
 
-    keep = {str(Path(course.__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix}
+    readonly = {sys.prefix, sys.base_prefix, sys.exec_prefix}
     for var in ("COURSE_MNIST_DIR", "COURSE_HOUSING_DIR"):
         if os.environ.get(var):
-            keep.add(str(Path(os.environ[var]).resolve()))
+            readonly.add(str(Path(os.environ[var]).resolve()))
+    kernel_uid = uid if uid is not None else os.getuid()
+    (control / "passwd").write_text(f"student:x:{kernel_uid}:{kernel_uid}:student:{scratch}:/usr/sbin/nologin\n")
+    (control / "group").write_text(f"student:x:{kernel_uid}:\n")
+    for name in ("passwd", "group"):
+        os.chmod(control / name, 0o644)
     return {
         "uid": uid,
         "scratch": str(scratch),
+        "readonly": sorted(readonly),
+        "course": {"dir": str(Path(course.__file__).resolve().parent), "hidden": sorted(hidden_modules)},
         "hide": hide,
-        "keep_readonly": sorted(keep),
+        "files": {"/etc/passwd": str(control / "passwd"), "/etc/group": str(control / "group")},
+        "memory_group": memory_group,
         "limits": {
             "memory_bytes": limits.memory_bytes,
             "cpu_seconds": limits.cpu_seconds,
@@ -142,12 +200,17 @@ def _sandbox_config(scratch: Path, uid: int | None, limits: Limits, hide: list[s
     }
 
 
-def prepare_scratch(scratch: Path, uid: int | None, populate=None) -> None:
-    """Make a fresh scratch directory (the kernel's HOME and cwd) owned by ``uid``;
-    ``populate(scratch)`` may put files in it first (they are handed to ``uid`` too)."""
+SCRATCH_DIRS = ("", "tmp", ".shm", ".config/matplotlib", ".ipython", ".runtime", ".cache")
+
+
+def prepare_scratch(scratch: Path, uid: int | None, populate=None, size_bytes: int = Limits.scratch_bytes) -> None:
+    """Make a fresh scratch directory (the kernel's HOME and cwd) owned by ``uid``, as root a
+    tmpfs of ``size_bytes``; ``populate(scratch)`` may put files in it first (handed to ``uid`` too)."""
     if scratch.exists():
-        shutil.rmtree(scratch)
-    for sub in ("", "tmp", ".config/matplotlib", ".ipython", ".runtime", ".cache"):
+        release_scratch(scratch)
+    if uid is not None:
+        mount_scratch(scratch, uid, size_bytes)
+    for sub in SCRATCH_DIRS:
         (scratch / sub).mkdir(parents=True, exist_ok=True)
     os.chmod(scratch, 0o700)
     if populate is not None:
@@ -157,6 +220,22 @@ def prepare_scratch(scratch: Path, uid: int | None, populate=None) -> None:
             os.chown(dirpath, uid, uid)
             for name in filenames:
                 os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
+
+
+def release_scratch(scratch: Path) -> None:
+    """Unmount (as root) and delete a scratch directory."""
+    release_mounts(scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _kill_launcher(km) -> None:
+    """Kill the sandbox at once (bwrap's init and every process in it die with it)."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is not None and process.poll() is None:
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def _stop_launcher(km) -> None:
@@ -206,25 +285,31 @@ class Launched:
     stderr_path: Path
     stderr_file: object
     error: str = ""
+    memory_group: str | None = None
+    isolation: str = ""
 
 
 def launch_kernel(work: Path, slot: int, sub: int, limits: Limits, hide: list[str] | None = None,
-                  populate=None) -> Launched:
+                  populate=None, hidden_modules: list[str] = ()) -> Launched:
     """Start a sandboxed kernel for ``slot`` (``sub`` 0/1: two uids per slot so the next kernel
     can boot while the current one runs). Returns at once; the kernel boots in the background,
-    importing numpy, matplotlib and ``course`` so the notebook does not pay for them."""
+    importing numpy, matplotlib and ``course`` so the notebook does not pay for them.
+    ``hidden_modules``: files of ``course/`` the kernel must not see (``references.py``)."""
     uid = SLOT_UID_BASE + 2 * slot + sub if os.geteuid() == 0 else None
     name = f"slot{slot}-{sub}"
     scratch = work / name
-    prepare_scratch(scratch, uid, populate)
+    prepare_scratch(scratch, uid, populate, limits.scratch_bytes)
     control = work / f"control-{name}"
     control.mkdir(parents=True, exist_ok=True)
-    os.chmod(control, 0o700)
+    os.chmod(control, 0o711)
     connection_file = scratch / "kernel.json"
     hide = hide if hide is not None else [str(repo_root()), str(work)]
-    cfg = _sandbox_config(scratch, uid, limits, hide, connection_file)
+    group = create_memory_group(f"genba-dl-{os.getpid()}-{name}", limits.memory_bytes)
+    cfg = _sandbox_config(scratch, uid, limits, hide, connection_file, control, list(hidden_modules),
+                          group[0] if group else None)
     cfg_path = control / "sandbox.json"
     cfg_path.write_text(json.dumps(cfg))
+    os.chmod(cfg_path, 0o600)
     km = AsyncKernelManager(transport="ipc", ip=str(scratch / "ipc"), connection_file=str(connection_file))
     km._kernel_spec = KernelSpec(
         argv=[sys.executable, "-m", "autograder.sandbox", str(cfg_path), "--",
@@ -234,7 +319,9 @@ def launch_kernel(work: Path, slot: int, sub: int, limits: Limits, hide: list[st
     km.shutdown_wait_time = 1.0
     stderr_path = control / "kernel.stderr"
     stderr_file = open(stderr_path, "wb")
-    launched = Launched(km, uid, scratch, stderr_path, stderr_file)
+    isolation = ("bwrap+uid" if uid is not None else "bwrap+userns") + ("+" + group[1] if group else "+rlimit")
+    launched = Launched(km, uid, scratch, stderr_path, stderr_file, memory_group=group[0] if group else None,
+                        isolation=isolation)
     try:
         run_sync(km.start_kernel)(
             stdout=stderr_file, stderr=stderr_file, cwd=str(scratch),
@@ -245,54 +332,72 @@ def launch_kernel(work: Path, slot: int, sub: int, limits: Limits, hide: list[st
 
 
 def dispose(launched: Launched) -> None:
-    """Stop the kernel and everything it started; remove its scratch directory."""
+    """Stop the kernel and everything it started; remove its scratch directory and memory group."""
     _stop_launcher(launched.km)
     try:
         run_sync(launched.km.shutdown_kernel)(now=True)
     except Exception:
         pass
+    kill_memory_group(launched.memory_group)
     if launched.uid is not None:
         kill_uid(launched.uid)
+    remove_memory_group(launched.memory_group)
     launched.stderr_file.close()
-    shutil.rmtree(launched.scratch, ignore_errors=True)
+    release_scratch(launched.scratch)
 
 
 class KernelSupply:
-    """One grading slot's kernels: a fresh kernel per notebook, the next one started ahead."""
+    """One grading slot's kernels: a fresh kernel per notebook, the next one started ahead (with
+    the same view of ``course/``; a notebook that needs another view gets a kernel of its own)."""
 
     def __init__(self, work: Path, slot: int, limits: Limits, hide: list[str] | None = None):
         self.work, self.slot, self.limits, self.hide = work, slot, limits, hide
         self.count = 0
-        self.pending: Launched | None = None
+        self.pending: tuple[tuple[str, ...], Launched] | None = None
 
-    def _launch(self) -> Launched:
-        launched = launch_kernel(self.work, self.slot, self.count % 2, self.limits, self.hide)
+    def _launch(self, hidden_modules: tuple[str, ...]) -> Launched:
+        launched = launch_kernel(self.work, self.slot, self.count % 2, self.limits, self.hide,
+                                 hidden_modules=hidden_modules)
         self.count += 1
         return launched
 
-    def take(self) -> Launched:
-        current = self.pending or self._launch()
-        self.pending = self._launch()
+    def take(self, hidden_modules=()) -> Launched:
+        hidden_modules = tuple(sorted(hidden_modules))
+        if self.pending is not None and self.pending[0] == hidden_modules:
+            current = self.pending[1]
+        else:
+            self.close()
+            current = self._launch(hidden_modules)
+        self.pending = (hidden_modules, self._launch(hidden_modules))
         return current
 
     def close(self) -> None:
         if self.pending is not None:
-            dispose(self.pending)
+            dispose(self.pending[1])
             self.pending = None
 
 
 def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
                  hide: list[str] | None = None, supply: KernelSupply | None = None,
-                 populate=None, stop_on_error: bool = False) -> Execution:
+                 populate=None, stop_on_error: bool = False, hidden_modules=(),
+                 expressions: dict[int, dict[str, str]] | None = None) -> Execution:
     """Execute ``nb`` (modified in place) in a fresh sandboxed kernel; never raises for student faults.
 
     ``populate(scratch)`` puts files into the kernel's scratch directory before it starts (not
     with ``supply``); with ``stop_on_error`` execution ends at the first cell that raised
-    (status ``error``)."""
+    (status ``error``); ``hidden_modules``: files of ``course/`` the kernel must not see.
+
+    ``expressions``: cell index → ``user_expressions`` sent with that cell's execute request and
+    evaluated by the kernel right after the cell ran (the grader's probes: no input or AST
+    transformer, no cell event ever sees them); a negative key ``-1 - i`` sends them with an
+    empty request at cell ``i``. Cells whose metadata has ``course_probe`` are not executed.
+    Replies (only from cells that ran without error) end up in ``expression_results``."""
+    expressions = expressions or {}
     limits = limits or Limits()
     if supply is not None and populate is not None:
         raise ValueError("populate needs a kernel of its own (no supply)")
-    launched = supply.take() if supply else launch_kernel(work, slot, 0, limits, hide, populate)
+    launched = supply.take(hidden_modules) if supply else launch_kernel(work, slot, 0, limits, hide, populate,
+                                                                       hidden_modules)
     km = launched.km
     client = OutputCappedClient(
         nb, km=km, timeout=limits.cell_timeout, startup_timeout=limits.startup_timeout,
@@ -312,29 +417,41 @@ def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
             result.status, result.detail = "startup", f"{type(exc).__name__}: {exc}"
             return result
         try:
+            client.carry_expressions()
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
+                carried = expressions.get(index)
+                if cell.metadata.get("course_probe"):
+                    carried = expressions.get(-1 - index)
+                    if not carried:
+                        continue
+                    cell = nbformat.v4.new_code_cell("pass")  # a request of its own for the probe
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     result.status, result.stopped_at = "wall", index
                     break
-                client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
+                # a cell that carries probes gets a second cell limit for them
+                client.timeout = max(1, int(min(limits.cell_timeout * (2 if carried else 1), remaining)))
+                client.next_expressions, client.last_reply = carried, None
+                stopped = None
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
-                    over_wall = time.monotonic() >= deadline - 0.5
-                    result.status, result.stopped_at = ("wall" if over_wall else "timeout"), index
-                    break
+                    stopped = "wall" if time.monotonic() >= deadline - 0.5 else "timeout"
                 except DeadKernelError:
-                    result.status, result.stopped_at = "dead", index
-                    break
+                    stopped = "dead"
                 except RuntimeError as exc:  # channel errors after the kernel vanished
-                    result.status, result.stopped_at, result.detail = "dead", index, str(exc)
+                    stopped, result.detail = "dead", str(exc)
+                if client.output_exceeded:  # the kernel was killed for its output
+                    stopped, result.detail = "output", ""
+                if stopped:
+                    result.status, result.stopped_at = stopped, index
                     break
-                if client.output_exceeded:
-                    result.status, result.stopped_at = "output", index
-                    break
+                if carried and client.last_reply:
+                    content = client.last_reply.get("content", {})
+                    values = content.get("user_expressions") if content.get("status") == "ok" else None
+                    result.expression_results.update({k: v for k, v in (values or {}).items() if k in carried})
                 if stop_on_error and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
                     result.status, result.stopped_at = "error", index
                     break
@@ -353,11 +470,5 @@ def run_notebook(nb, *, work: Path, slot: int = 0, limits: Limits | None = None,
             result.stderr = launched.stderr_path.read_text(errors="replace")[-4000:]
         except OSError:
             pass
-        result.isolation = _isolation_level(result.stderr, launched.uid is not None)
+        result.isolation = launched.isolation
     return result
-
-
-def _isolation_level(stderr: str, root: bool) -> str:
-    if "namespaces unavailable" in stderr:
-        return "limits-only"
-    return "namespaces+uid" if root else "user-namespace"

@@ -25,13 +25,16 @@ Exit codes: 0 graded; 1 nbgrader could not record a student; 2 usage (no submiss
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import multiprocessing.util
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -49,6 +52,7 @@ from .intake import demo_notebook_note, notebook_name_for, suggest_name
 from .nbgrader_bridge import result_path
 from .nbgrader_setup import repo_root
 from .notebook_cells import TRAINEE_SUFFIX, read_notebook, write_notebook
+from .sandbox import release_mounts
 from .validate import graded_notebooks, grader_error_report, problems_report, validate_day
 
 EXIT_NBGRADER, EXIT_USAGE, EXIT_GRADER_ERROR, EXIT_SOURCE_CHANGED = 1, 2, 3, 4
@@ -59,20 +63,39 @@ class Task:
     student: str
     notebook: str
     path: Path
+    base: Path | None = None  # the submissions root: nothing below it is read through a link
+
+
+def _submitted_files(folder: Path, student: str, notes: dict) -> list[Path]:
+    """The ``.ipynb`` entries below a student's folder, found without following any link
+    (linked folders get a note; linked or special files are read by intake, which refuses them)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        for name in sorted(dirnames):
+            if os.path.islink(os.path.join(dirpath, name)):
+                notes[student].append(f"フォルダ {name} はリンク（シンボリックリンク）のため読みませんでした。"
+                                      "ファイルそのものを提出してください。")
+        dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints"
+                             and not os.path.islink(os.path.join(dirpath, d)))
+        found += [Path(dirpath) / name for name in sorted(filenames) if name.endswith(".ipynb")]
+    return found
 
 
 def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
                   notebooks: set[str] | None, demos: set[str] = frozenset()) -> tuple[list[Task], dict[str, list[str]]]:
     """Tasks to grade and, per student, notes about files that were not taken."""
     tasks, notes = [], defaultdict(list)
-    for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
+    for folder in sorted(submissions.iterdir()):
         student = folder.name
         if students and student not in students:
             continue
+        if folder.is_symlink():
+            notes[student].append("提出フォルダがリンク（シンボリックリンク）のため読みませんでした。")
+            continue
+        if not folder.is_dir():
+            continue
         chosen: dict[str, Path] = {}
-        for path in sorted(folder.rglob("*.ipynb")):
-            if ".ipynb_checkpoints" in path.parts:
-                continue
+        for path in _submitted_files(folder, student, notes):
             name = notebook_name_for(path.name, known)
             if name is None:
                 notes[student].append(demo_notebook_note(path.name, demos) or suggest_name(path.name, known))
@@ -87,7 +110,7 @@ def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
         for name, path in sorted(chosen.items()):
             if notebooks and name not in notebooks:
                 continue
-            tasks.append(Task(student, name, path))
+            tasks.append(Task(student, name, path, submissions))
     return tasks, notes
 
 
@@ -125,7 +148,7 @@ def _grade_task(task: Task, root: str, day: str, work: str, limits: Limits) -> t
     source = read_notebook(Path(root) / "source" / day / f"{task.notebook}.ipynb")
     try:
         result = grade_file(task.path, task.notebook, source, work=Path(work), slot=_slot, limits=limits,
-                            supply=_kernels(work, limits))
+                            supply=_kernels(work, limits), base=task.base)
     except Exception as exc:  # a grader bug must not stop the batch; the student sees a neutral note
         result = {"notebook": task.notebook, "file": task.path.name, "status": "grader-error",
                   "notes": [f"採点中に採点システム側のエラーが発生しました（{type(exc).__name__}）。担当者に連絡してください。"],
@@ -158,14 +181,16 @@ def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limi
     try:
         if jobs <= 1:
             _init_worker()
-            for task in tqdm(tasks, desc="採点", unit="nb"):
+            for task in tqdm(sorted(tasks, key=lambda t: (t.notebook, t.student)), desc="採点", unit="nb"):
                 task, result = _grade_task(task, str(root), day, str(work), limits)
                 _save(root, day, task, result, sources[task.notebook])
                 done[(task.student, task.notebook)] = result
         else:
             ctx = multiprocessing.get_context("forkserver")
             with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker) as pool:
-                futures = [pool.submit(_grade_task, t, str(root), day, str(work), limits) for t in tasks]
+                # notebook by notebook: a worker's next kernel, started ahead, has the right view of course/
+                ordered = sorted(tasks, key=lambda t: (t.notebook, t.student))
+                futures = [pool.submit(_grade_task, t, str(root), day, str(work), limits) for t in ordered]
                 for future in tqdm(as_completed(futures), total=len(futures), desc="採点", unit="nb"):
                     task, result = future.result()
                     _save(root, day, task, result, sources[task.notebook])
@@ -176,19 +201,51 @@ def execute_all(tasks: list[Task], root: Path, day: str, jobs: int, limits: Limi
         for slot in ({r.get("slot") for r in done.values()} - {None}) if os.geteuid() == 0 else ():
             for sub in (0, 1):
                 kill_uid(SLOT_UID_BASE + 2 * slot + sub)
+        release_mounts(work)  # scratch tmpfs mounts of kernels a crashed worker left
         shutil.rmtree(work, ignore_errors=True)
     return done
 
 
+NBGRADER_STAGE_SECONDS = 300  # autograde or feedback of one student (all their notebooks)
+
+
+class StageTimeout(Exception):
+    """A grading stage of one student took longer than its limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str):
+    """Raise ``StageTimeout`` in this (main) thread when the block runs longer than ``seconds``."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise StageTimeout(f"{what}: more than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _feedback(root: str, day: str, student: str) -> tuple[str, str | None]:
-    out = nbgrader_api(Path(root)).generate_feedback(day, student, force=True)
+    try:
+        with time_limit(NBGRADER_STAGE_SECONDS, f"feedback {student}"):
+            out = nbgrader_api(Path(root)).generate_feedback(day, student, force=True)
+    except StageTimeout as exc:
+        return student, str(exc)
     return student, None if out["success"] else (out.get("error") or out.get("log", ""))
 
 
 def record_with_nbgrader(root: Path, day: str, students: list[str], jobs: int = 1) -> dict[str, str]:
     """Autograde (no execution, one process: no SQLite write contention), then render the
     feedback in parallel (it only reads the gradebook); returns errors by student."""
-    generate_student_versions(root / "source" / day, day, course_root=root)
+    with tempfile.TemporaryDirectory(prefix="course-build-") as work:
+        generate_student_versions(root / "source" / day, day, Path(work), course_root=root)
     api = nbgrader_api(root)
     errors, graded = {}, []
     for student in tqdm(students, desc="nbgrader", unit="人"):
@@ -199,7 +256,11 @@ def record_with_nbgrader(root: Path, day: str, students: list[str], jobs: int = 
             with Gradebook(api.coursedir.db_url, "genba-dl") as gb:
                 gb.update_or_create_student(student)
             continue
-        out = api.autograde(day, student, force=True, create=True)
+        try:
+            with time_limit(NBGRADER_STAGE_SECONDS, f"autograde {student}"):
+                out = api.autograde(day, student, force=True, create=True)
+        except StageTimeout as exc:
+            out = {"success": False, "error": str(exc)}
         if out["success"]:
             graded.append(student)
         else:

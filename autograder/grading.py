@@ -11,11 +11,14 @@ import copy
 import time
 from pathlib import Path
 
+import nbformat
+
 from .checks import registry
+from .course_view import hidden_modules
 from .execute import KernelSupply, Limits, run_notebook
 from .intake import SubmissionError, normalize, read_submission, skip_demo_cells
 from .notebook_cells import grade_id, is_test_cell
-from .probes import STATUS_TEXT, decide, instrument
+from .probes import STATUS_TEXT, decide, expressions, instrument
 
 KEEP_MIME = ("text/plain", "image/png")
 MAX_TEXT = 20_000
@@ -51,17 +54,21 @@ def failed_everywhere(source_nb, message: str) -> list[dict]:
 
 
 def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 0,
-               limits: Limits | None = None, supply: KernelSupply | None = None) -> dict:
-    """Grade ``path`` as notebook ``notebook`` (the stem, e.g. ``1_4_softmax``)."""
+               limits: Limits | None = None, supply: KernelSupply | None = None, base: Path | None = None) -> dict:
+    """Grade ``path`` as notebook ``notebook`` (the stem, e.g. ``1_4_softmax``); ``base``: the
+    submissions root (no link below it is followed)."""
     started = time.monotonic()
     result = {"notebook": notebook, "file": path.name, "status": "ok", "notes": [], "verdicts": [],
               "outputs": {}, "isolation": "", "seconds": 0.0}
     try:
-        submitted = read_submission(path)
+        submitted = read_submission(path, base)
     except (SubmissionError, OSError) as exc:
         message = str(exc) if isinstance(exc, SubmissionError) else f"ファイルを読めません: {exc}"
+        # graded as the instructor's notebook with every answer cell empty: the feedback explains
+        # why, and shows no solution
+        empty = normalize(nbformat.v4.new_notebook(), source_nb).notebook
         result.update(status="unreadable", notes=[message], verdicts=failed_everywhere(source_nb, message),
-                      normalized=None)
+                      normalized=empty)
         return result
     normalized = normalize(submitted, source_nb)
     result["notes"] = normalized.notes
@@ -69,12 +76,14 @@ def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 
     run_nb = copy.deepcopy(normalized.notebook)
     skip_demo_cells(run_nb, source_nb)
     probes = instrument(run_nb, registry()[notebook])
-    execution = run_notebook(run_nb, work=work, slot=slot, limits=limits, supply=supply)
+    execution = run_notebook(run_nb, work=work, slot=slot, limits=limits, supply=supply,
+                             hidden_modules=hidden_modules(notebook), expressions=expressions(run_nb, probes))
     result.update(status=execution.status, isolation=execution.isolation)
     if execution.status != "ok":
         result["kernel_log"] = execution.stderr[-3000:]  # for the instructor; not shown in feedback
         result["notes"].append(STATUS_TEXT[execution.status] + (f"（{execution.detail}）" if execution.detail else ""))
-    result["verdicts"] = [v.to_json() for v in decide(run_nb, probes, execution.status, execution.stopped_at)]
+    result["verdicts"] = [v.to_json() for v in decide(execution.expression_results, probes, execution.status,
+                                                      execution.stopped_at)]
     probe_cells = {p.index for p in probes}
     result["outputs"] = {
         cell.id: sanitize_outputs(cell.get("outputs", []))

@@ -1,7 +1,11 @@
 """Take submitted notebook files in: read them defensively and rebuild them on the instructor's copy.
 
 A submission is untrusted bytes. ``read_submission`` turns it into a notebook or a clear
-Japanese reason why not (not UTF-8, not JSON, not nbformat 4, ...). ``normalize`` rebuilds
+Japanese reason why not (a link, a FIFO or device, too big, not UTF-8, not JSON, not nbformat 4,
+...). Only regular files under the submissions root are read: every directory on the way is
+opened without following links (``O_NOFOLLOW`` relative to its parent), the file itself too
+(``O_NONBLOCK``, so a FIFO cannot block), and its type and size are checked on the opened
+descriptor before a bounded read. ``normalize`` rebuilds
 it on the instructor's source notebook so that nothing a student did to the structure can
 confuse grading: the student's notebook is the base; answer cells keep the student's code
 (matched by nbgrader grade_id; the first copy wins when duplicated); every other nbgrader
@@ -14,7 +18,11 @@ are kept in place, as plain cells.
 from __future__ import annotations
 
 import copy
+import errno
 import json
+import os
+import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +32,18 @@ import nbformat
 from .notebook_cells import SKIP_TAG, TRAINEE_SUFFIX, grade_id, is_answer_cell
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_CELLS = 3000  # cells in a submitted file; more is not a notebook anybody wrote by hand
+MAX_ADDED_CELLS = 300  # cells the student added; the rest are dropped with a note
+CELL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+LINK_TEXT = ("{name} はリンク（シンボリックリンク）です。リンクは採点できません。"
+             "ノートブックのファイルそのものを提出してください。")
+HARDLINK_TEXT = ("{name} は他のファイルとつながったリンク（ハードリンク）です。"
+                 "ノートブックをコピーした普通のファイルを提出してください。")
+SPECIAL_TEXT = ("{name} は通常のファイルではありません（{kind}）。"
+                "ノートブックのファイルそのものを提出してください。")
+TOO_BIG_TEXT = ("ファイルが大きすぎます（{size} バイト、上限 {limit} バイト）。"
+                "出力をすべて消去（Clear All Outputs）してから提出してください。")
 
 
 class SubmissionError(Exception):
@@ -67,12 +87,76 @@ def suggest_name(filename: str, known: set[str]) -> str:
             f"{sorted(known)[0]}{TRAINEE_SUFFIX}.ipynb）のまま提出してください。")
 
 
-def read_submission(path: Path):
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        raise SubmissionError(f"ファイルが大きすぎます（{size} バイト、上限 {MAX_NOTEBOOK_BYTES} バイト）。"
-                              "出力をすべて消去（Clear All Outputs）してから提出してください。")
-    raw = path.read_bytes()
+def _kind_text(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "名前付きパイプ"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "デバイス"
+    if stat.S_ISSOCK(mode):
+        return "ソケット"
+    if stat.S_ISDIR(mode):
+        return "フォルダ"
+    return "特殊なファイル"
+
+
+def _refuse(st: os.stat_result, name: str) -> None:
+    """Raise the Japanese reason why the file with status ``st`` is not read (or return)."""
+    if stat.S_ISLNK(st.st_mode):
+        raise SubmissionError(LINK_TEXT.format(name=name))
+    if not stat.S_ISREG(st.st_mode):
+        raise SubmissionError(SPECIAL_TEXT.format(name=name, kind=_kind_text(st.st_mode)))
+    if st.st_nlink != 1:
+        raise SubmissionError(HARDLINK_TEXT.format(name=name))
+    if st.st_size > MAX_NOTEBOOK_BYTES:
+        raise SubmissionError(TOO_BIG_TEXT.format(size=st.st_size, limit=MAX_NOTEBOOK_BYTES))
+
+
+def read_regular_file(path: Path, base: Path | None = None, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """The bytes of ``path``, a regular file under the directory ``base`` (default: its own folder).
+
+    No link is followed anywhere below ``base``; FIFOs, devices, sockets, hard links and files
+    over ``limit`` bytes are refused with a Japanese ``SubmissionError``."""
+    path = Path(path)
+    base = Path(base) if base is not None else path.parent
+    parts = path.relative_to(base).parts
+    name = path.name
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
+    fds = [os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
+    try:
+        for part in parts[:-1]:
+            try:
+                fds.append(os.open(part, flags | os.O_DIRECTORY, dir_fd=fds[-1]))
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise SubmissionError(LINK_TEXT.format(name=part)) from None
+                raise
+        _refuse(os.stat(parts[-1], dir_fd=fds[-1], follow_symlinks=False), name)
+        try:
+            fd = os.open(parts[-1], flags | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=fds[-1])
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # replaced by a link after the check
+                raise SubmissionError(LINK_TEXT.format(name=name)) from None
+            raise
+        fds.append(fd)
+        _refuse(os.fstat(fd), name)  # what was opened, whatever the name points to now
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise SubmissionError(TOO_BIG_TEXT.format(size=f"{total} 以上の", limit=limit))
+        return b"".join(chunks)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def read_submission(path: Path, base: Path | None = None):
+    """Read the submitted file ``path`` (under the submissions root ``base``) as a notebook."""
+    raw = read_regular_file(path, base)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -90,6 +174,9 @@ def read_submission(path: Path):
         raise SubmissionError(f"ノートブックの形式のバージョンが {major} です。JupyterLab / Notebook 7 で保存し直してください（nbformat 4 が必要です）。")
     if not isinstance(data.get("cells"), list):
         raise SubmissionError("ノートブックの形式ではありません（cells がありません）。")
+    if len(data["cells"]) > MAX_CELLS:
+        raise SubmissionError(f"セルが多すぎます（{len(data['cells'])} 個、上限 {MAX_CELLS} 個）。"
+                              "配布されたノートブックに解答を書き込んで提出してください。")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # duplicate cell ids are handled by normalize()
@@ -119,6 +206,7 @@ def normalize(submitted, source) -> Normalized:
     notes: list[str] = []
     cells: list = []
     seen: set[str] = set()
+    added, dropped = 0, 0
     for cell in submitted.cells:
         gid = grade_id(cell)
         if gid in source_cells:
@@ -133,9 +221,16 @@ def normalize(submitted, source) -> Normalized:
                 restored.source = cell.source
             cells.append(restored)
             continue
+        added += 1
+        if added > MAX_ADDED_CELLS:
+            dropped += 1
+            continue
         if gid is not None:
-            notes.append(f"不明なセル {gid} は通常のセルとして扱いました。")
+            notes.append(f"不明なセル {str(gid)[:64]} は通常のセルとして扱いました。")
         cells.append(_plain_copy(cell))
+    if dropped:
+        notes.append(f"追加されたセルが多すぎるため（上限 {MAX_ADDED_CELLS} 個）、後ろの {dropped} 個は"
+                     "採点でも実行せず、フィードバックにも載せていません。")
     # nbgrader cells the student deleted come back after the previous one that is present
     for i, gid in enumerate(order):
         if gid in seen:
@@ -158,10 +253,13 @@ def normalize(submitted, source) -> Normalized:
             cell.execution_count = None
     out = copy.deepcopy(source)
     out.cells = cells
+    # Cell ids are the instructor's: a graded cell gets its grade_id, a cell with the id of one of
+    # the instructor's other cells keeps it (demo cells), every other cell gets a generated id.
+    instructor_ids = {c.get("id") for c in source.cells if not grade_id(c) and isinstance(c.get("id"), str)}
     used: set[str] = set()
     for i, cell in enumerate(out.cells):
-        cid = grade_id(cell) or cell.get("id") or f"cell-{i:03d}"
-        if cid in used or not isinstance(cid, str):
+        cid = grade_id(cell) or (cell.get("id") if cell.get("id") in instructor_ids else None)
+        if not isinstance(cid, str) or not CELL_ID.match(cid) or cid in used:
             cid = f"cell-{i:03d}"
         while cid in used:
             cid += "-x"

@@ -6,14 +6,18 @@ data. Pass/fail is decided elsewhere (``course.checking.judge``) from that data 
 nothing the student's code does to this module, to numpy or to IPython can turn a wrong
 answer into a pass: at worst the report is missing or garbled, which scores zero.
 
-The grader injects the text of this file into the graded notebook, so it must stay
-self-contained: standard library and numpy only, no relative imports.
+The grader sends the text of this file to the kernel inside its probe expression
+(``probe_json`` is the entry point), so it must stay self-contained: standard library and
+numpy only, no relative imports.
 """
 
 import base64
 import io
 import json
 import math
+import os
+import sys
+import threading
 import traceback
 import warnings
 
@@ -137,6 +141,12 @@ def _borrowed(obj, name):
             elif module in WHOLE_SOLUTIONS and callable(value) and not isinstance(value, type(np)):
                 found.add(f"{module}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}")
             if isinstance(value, type(np)) and depth < 3:
+                # a module the code reaches that has the graded name: getattr(module, "na" + "me"),
+                # module.__dict__[...], vars(module)[...] all end there, whatever the string
+                same = getattr(value, name, None) if isinstance(name, str) and name else None
+                if callable(same) and not isinstance(same, type(np)) and \
+                        getattr(same, "__module__", None) not in (None, "__main__"):
+                    found.add(f"{value.__name__}.{name}")
                 todo.extend((getattr(value, n), depth + 1) for n in names if hasattr(value, n))
     if isinstance(obj, type):
         # a class that inherits from, or takes its methods from, an existing implementation
@@ -168,14 +178,64 @@ def describe_callable(obj, name=None):
     return info
 
 
-def _record(action, args):
-    """Run ``action()``; return the entry (value or error, warnings, the arguments afterwards)."""
+class CallWatch:
+    """While the student's code runs: every call of a function or class called ``name`` that is
+    not defined in the notebook, whatever the route that led to it (an import, ``getattr`` with a
+    computed string, ``importlib``, ``__dict__``, ``globals()``), as "module.name" strings in
+    ``found``. Removing the watch from inside counts as borrowed too."""
+
+    def __init__(self, name):
+        self.name = name
+        self.found = set()
+        self.installed = []
+        roots = [sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(np.__file__))]
+        course = sys.modules.get("course")
+        if getattr(course, "__file__", None):
+            roots.append(os.path.dirname(course.__file__))
+        self.roots = tuple(os.path.join(r, "") for r in roots if r)
+
+    def _profile(self, frame, event, arg):
+        name = self.name
+        if event == "call":
+            code = frame.f_code
+            qualname = getattr(code, "co_qualname", code.co_name)
+            if qualname == name or qualname.startswith(name + "."):
+                module = frame.f_globals.get("__name__")
+                if module != "__main__" or code.co_filename.startswith(self.roots):
+                    self.found.add(f"{module}.{name}")
+        elif event == "c_call" and getattr(arg, "__name__", None) == name:
+            module = getattr(arg, "__module__", None) or type(arg).__module__
+            self.found.add(f"{module}.{name}")
+
+    def __enter__(self):
+        self.installed.append((sys.getprofile(), getattr(threading, "getprofile", lambda: None)()))
+        threading.setprofile(self._profile)
+        sys.setprofile(self._profile)
+        return self
+
+    def __exit__(self, *exc):
+        current = sys.getprofile()
+        previous, previous_threads = self.installed.pop()
+        sys.setprofile(previous)
+        threading.setprofile(previous_threads)
+        if getattr(current, "__self__", None) is not self:
+            self.found.add("sys.setprofile")
+        return False
+
+
+def _record(action, args, watch=None):
+    """Run ``action()``; return the entry (value or error, warnings, the arguments afterwards).
+    With ``watch`` (a ``CallWatch``) the call runs under it."""
     entry = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
-                value = action()
+                if watch is None:
+                    value = action()
+                else:
+                    with watch:
+                        value = action()
             entry["ok"] = True
             entry["value"] = encode_value(value)
         except BaseException as exc:  # noqa: BLE001 - the student's error is data here
@@ -206,7 +266,7 @@ def _assign(obj, path, value):
         setattr(parent, path[-1], value)
 
 
-def run_scenario(cls, steps):
+def run_scenario(cls, steps, watch=None):
     """Create an object of ``cls`` and run ``steps`` on it; one entry per recorded step.
 
     After a failing step the later recorded steps are reported as skipped with that error.
@@ -235,7 +295,7 @@ def run_scenario(cls, steps):
                 _assign(holder["obj"], step["path"], args[0])
         else:
             raise ValueError(f"unknown step {op!r}")
-        entry = _record(action, args)
+        entry = _record(action, args, watch)
         if not entry["ok"]:
             failed = entry["error"]
         if record:
@@ -251,14 +311,26 @@ def run_calls(namespace, request):
               "results": []}
     if not callable(target):
         return report
+    watch = CallWatch(request["function"])
     for scenario in request.get("scenarios", []):
-        report["results"].append({"steps": run_scenario(target, scenario["steps"])})
+        report["results"].append({"steps": run_scenario(target, scenario["steps"], watch)})
     for call in request.get("calls", []):
         args = [decode_value(a) for a in call["args"]]
         kwargs = {k: decode_value(v) for k, v in call.get("kwargs", {}).items()}
-        report["results"].append(_record(lambda: target(*args, **kwargs), args))
+        report["results"].append(_record(lambda: target(*args, **kwargs), args, watch))
+    if watch.found:
+        info = report["callable"]
+        info["borrowed"] = sorted(set(info.get("borrowed") or []) | watch.found)[:10]
     return report
 
 
 def report_to_json(report):
     return json.dumps(report, allow_nan=False, separators=(",", ":"))
+
+
+def probe_json(namespace, payload, nonce):
+    """The probe's entry point (evaluated as a ``user_expressions`` entry by the grader): run every
+    request of the base64 JSON ``payload`` and return the report as a JSON string."""
+    requests = json.loads(base64.b64decode(payload))
+    return json.dumps({"nonce": nonce, "reports": [run_calls(namespace, r) for r in requests]},
+                      allow_nan=False, separators=(",", ":"))

@@ -9,12 +9,13 @@ import os
 import socket
 import tempfile
 import threading
+from pathlib import Path
 
 import psutil
 import pytest
 
 from autograder import grade
-from autograder.execute import SLOT_UID_BASE
+from autograder.execute import SLOT_UID_BASE, slot_is_free
 from autograder.grade import score_table
 
 from .grading_support import REPO, answer, make_course_root, submit, trainee, with_answer
@@ -108,6 +109,56 @@ except OSError:
     pass
 """,
 }
+# Correct values, but the input is modified in place and an overflow warning is raised: the
+# probe reports both. Each attack below tries to recognise the probe and hide them from it.
+IN_PLACE = """
+def softmax(x):
+    x = np.asarray(x)
+    unused = np.exp(x)  # overflows at extreme inputs
+    x -= np.max(x, axis=-1, keepdims=True)  # changes the caller's array
+    e = np.exp(x)
+    return e / np.sum(e, axis=-1, keepdims=True)
+_WRAP = ("_orig_sm = softmax\\n"
+         "def softmax(x, *a, **k):\\n"
+         "    with np.errstate(all='ignore'):\\n"
+         "        return _orig_sm(np.array(x, copy=True), *a, **k)\\n")
+def _looks_like_probe(text):
+    return not text.strip() or any(w in text for w in ("probe", "採点", "b64decode", "nonce"))
+"""
+ATTACKS.update({
+    "input_transformer_hides_side_effects": IN_PLACE + """
+def _hide(lines):
+    if _looks_like_probe("".join(lines)):
+        return [_WRAP] + list(lines) + ["\\nsoftmax = _orig_sm\\n"]
+    return lines
+get_ipython().input_transformers_cleanup.append(_hide)
+get_ipython().input_transformers_post.append(_hide)
+""",
+    "ast_transformer_hides_side_effects": IN_PLACE + """
+import ast
+class _Hide(ast.NodeTransformer):
+    def visit_Module(self, node):
+        if _looks_like_probe(ast.unparse(node)):
+            node.body = ast.parse(_WRAP).body + node.body + ast.parse("softmax = _orig_sm").body
+        return node
+get_ipython().ast_transformers.append(_Hide())
+""",
+    "hooks_wrap_around_probe": IN_PLACE + """
+_state = {}
+def _before(info):
+    if _looks_like_probe(info.raw_cell or ""):
+        exec(_WRAP, get_ipython().user_ns)
+def _empty_request(lines):  # a request with no code of its own: wrap until the next real cell
+    ns = get_ipython().user_ns
+    if not "".join(lines).strip():
+        exec(_WRAP, ns)
+    elif "_orig_sm" in ns:
+        ns["softmax"] = ns.pop("_orig_sm")
+    return lines
+get_ipython().events.register("pre_run_cell", _before)
+get_ipython().input_transformers_cleanup.insert(0, _empty_request)
+""",
+})
 WRITE_ATTACK = WRONG + """
 import glob, os
 for pattern in ('/**/gradebook.db', '/**/source/day1/*.ipynb', '/**/course/checking.py', '/**/grading/results/**/*.json'):
@@ -176,6 +227,15 @@ def attacked_class(tmp_path_factory):
     submit(subs, "renamed", "softmax_kadai.ipynb", answer(DAY, NB))
     submit(subs, "duplicated", f"{NB}.ipynb", with_answer(base, ANSWER_CELL, WRONG))
     submit(subs, "duplicated", f"{NB}_trainee.ipynb", with_answer(base, ANSWER_CELL, CORRECT))
+    # files that are not the student's own bytes: links to the instructor's source or a classmate, a FIFO,
+    # a link to /dev/zero
+    for student, target in [("attack_symlink_source", root / "source" / DAY / f"{NB}.ipynb"),
+                            ("attack_symlink_classmate", subs / "zz_bystander0" / f"{NB}_trainee.ipynb"),
+                            ("attack_symlink_dev_zero", Path("/dev/zero"))]:
+        (subs / student).mkdir(parents=True)
+        (subs / student / f"{NB}_trainee.ipynb").symlink_to(target)
+    (subs / "attack_fifo").mkdir()
+    os.mkfifo(subs / "attack_fifo" / f"{NB}_trainee.ipynb")
     # bystanders: correct answers graded among the attackers, one with a warning on stderr
     for i in range(3):
         submit(subs, f"zz_bystander{i}", f"{NB}_trainee.ipynb", with_answer(base, ANSWER_CELL, CORRECT))
@@ -191,8 +251,11 @@ def attacked_class(tmp_path_factory):
     return root, code, score_table(root, DAY), changed
 
 
+LINKED = ["symlink_source", "symlink_classmate", "symlink_dev_zero", "fifo"]
+
+
 @pytest.mark.parametrize("student", sorted(f"attack_{n}" for n in list(ATTACKS) + [
-    "write_files", "deleted_tests", "metadata", "duplicated_cells"]))
+    "write_files", "deleted_tests", "metadata", "duplicated_cells"] + LINKED))
 def test_attack_scores_zero(attacked_class, student):
     root, _, table, _ = attacked_class
     score, max_score = table[student][NB]
@@ -214,14 +277,21 @@ def test_batch_completes_and_grader_files_are_intact(attacked_class):
     assert (root / "gradebook.db").read_bytes()[:15] == b"SQLite format 3"
     # the student's temporary directory is private: nothing it wrote there reaches the grader's
     assert not os.path.exists(os.path.join(tempfile.gettempdir(), "left-behind-by-student"))
-    slots = {json.loads(p.read_text())["slot"] for p in (root / "grading/results").rglob("*.json")}
+    slots = {json.loads(p.read_text()).get("slot") for p in (root / "grading/results").rglob("*.json")}
     uids = {SLOT_UID_BASE + 2 * s + sub for s in slots if s is not None for sub in (0, 1)}
     assert uids
-    leftovers = [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real in uids]
-    assert not leftovers
+    # Only this run's slots count: once the run ended, another grading run on the machine may
+    # lease the same slot (and so run kernels under the same uids); such slots are left out.
+    ours = [s for s in slots if slot_is_free(s)]
+    leftovers = {(p.info["uids"].real - SLOT_UID_BASE) // 2: p.pid for p in psutil.process_iter(["uids"])
+                 if p.info["uids"] and p.info["uids"].real in uids}
+    ours = [s for s in ours if slot_is_free(s)]
+    assert not [pid for slot, pid in leftovers.items() if slot in ours]
 
 
 @pytest.mark.parametrize("student,words", [
+    ("attack_symlink_source", "シンボリックリンク"), ("attack_symlink_classmate", "シンボリックリンク"),
+    ("attack_symlink_dev_zero", "シンボリックリンク"), ("attack_fifo", "名前付きパイプ"),
     ("broken_json", "JSON"), ("broken_utf8", "UTF-8"), ("broken_nbformat3", "nbformat 4"),
     ("broken_empty", "JSON"),
 ])
@@ -232,6 +302,7 @@ def test_broken_files_get_a_clear_message_and_zero(attacked_class, student, word
     assert any(words in note for note in result["notes"]), result["notes"]
     html = (root / "feedback" / student / DAY / f"{NB}.html").read_text(encoding="utf-8")
     assert words in html
+    assert "BEGIN SOLUTION" not in html and "shifted" not in html  # the solution code
 
 
 def test_renamed_file_gets_a_rename_hint(attacked_class):
