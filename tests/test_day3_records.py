@@ -38,6 +38,23 @@ def test_optimizer_record_is_reproduced_by_its_script(tmp_path):
             np.testing.assert_allclose(short[f"loss_{name}"], record[f"loss_{name}"][:20], rtol=1e-5)
 
 
+def test_weight_init_comparison_has_the_books_result():
+    """std 0.01 does not learn at all; Xavier and He do, He best with ReLU (book, figure 6-15)."""
+    record = load_record("day3_weight_init_mnist")
+    assert _final_loss(record, "std=0.01") > 2.2
+    assert float(record["test_acc_std=0.01"][-1]) < 0.2
+    assert _final_loss(record, "He") < _final_loss(record, "Xavier") < 0.5
+    assert float(record["test_acc_He"][-1]) > 0.9
+
+
+def test_weight_init_record_is_reproduced_by_its_script(tmp_path):
+    subprocess.run([sys.executable, str(REPO / "scripts" / "record_day3_runs.py"), "weight_init",
+                    "--iterations", "20", "--only", "He", "--out-dir", str(tmp_path)],
+                   check=True, cwd=REPO, capture_output=True)
+    with np.load(tmp_path / "day3_weight_init_mnist.npz", allow_pickle=False) as short:
+        np.testing.assert_allclose(short["loss_He"], load_record("day3_weight_init_mnist")["loss_He"][:20], rtol=1e-5)
+
+
 def test_missing_record_says_where_it_comes_from():
     with pytest.raises(FileNotFoundError) as info:
         load_record("no_such_record")
