@@ -223,12 +223,18 @@ def _assign(obj, path, value):
         setattr(parent, path[-1], value)
 
 
+class Workbench:
+    """The object steps work on before (or without) ``new``: ``put`` stores inputs on it, and a
+    ``call`` with an empty method name calls the target itself, so a function that changes its
+    arguments in place is checked like a method (``call("", Attribute("grads"), 5.0)``)."""
+
+
 def run_scenario(cls, steps):
     """Create an object of ``cls`` and run ``steps`` on it; one entry per recorded step.
 
     After a failing step the later recorded steps are reported as skipped with that error.
     """
-    entries, holder, failed = [], {}, None
+    entries, holder, failed = [], {"obj": Workbench()}, None
     for step in steps:
         record = step.get("record", False)
         if failed is not None:
@@ -237,20 +243,22 @@ def run_scenario(cls, steps):
             continue
         args = [decode_value(a) for a in step.get("args", [])]
         kwargs = {k: decode_value(v) for k, v in step.get("kwargs", {}).items()}
-        if "obj" in holder:
-            try:
-                args = [_resolve(holder["obj"], a.path) if isinstance(a, Attribute) else a for a in args]
-                kwargs = {k: _resolve(holder["obj"], v.path) if isinstance(v, Attribute) else v
-                          for k, v in kwargs.items()}
-            except Exception as exc:  # noqa: BLE001 - a missing attribute is the student's error
-                failed = f"{type(exc).__name__}: {exc}"[:2000]
-                if record:
-                    entries.append({"ok": False, "error": failed, "warnings": [], "args_after": []})
-                continue
+        try:
+            args = [_resolve(holder["obj"], a.path) if isinstance(a, Attribute) else a for a in args]
+            kwargs = {k: _resolve(holder["obj"], v.path) if isinstance(v, Attribute) else v
+                      for k, v in kwargs.items()}
+        except Exception as exc:  # noqa: BLE001 - a missing attribute is the student's error
+            failed = f"{type(exc).__name__}: {exc}"[:2000]
+            if record:
+                entries.append({"ok": False, "error": failed, "warnings": [], "args_after": []})
+            continue
         op = step["op"]
         if op == "new":
             def action():
                 holder["obj"] = cls(*args, **kwargs)
+        elif op == "call" and not step["method"]:
+            def action():
+                return cls(*args, **kwargs)
         elif op == "call":
             def action():
                 return getattr(holder["obj"], step["method"])(*args, **kwargs)

@@ -52,3 +52,30 @@ def test_a_missing_attribute_is_the_students_error():
     entries = probe.run_scenario(Halver, Scenario("", steps).encoded_steps())
     assert not entries[0]["ok"] and "AttributeError" in entries[0]["error"]
     assert not entries[1]["ok"]
+
+
+def scale_in_place(values, factor):
+    """Multiplies every array of ``values`` in place; returns the old total."""
+    total = float(sum(np.sum(v) for v in values.values()))
+    for v in values.values():
+        v *= factor
+    return total
+
+
+def test_a_function_that_changes_its_arguments_is_checked_on_the_workbench():
+    scenario = Scenario("function", [
+        put("values", {"a": np.array([1.0, 2.0])}), put("original_a", Attribute("values.a")),
+        call("", Attribute("values"), 3.0, label="scale_in_place(values, 3) の戻り値"), get("original_a")])
+    entries = probe.run_scenario(scale_in_place, scenario.encoded_steps())
+    assert [probe.decode_value(e["value"]) for e in entries][0] == 3.0
+    assert probe.decode_value(entries[1]["value"]).tolist() == [3.0, 6.0]
+    check = ClassCheck("scale_in_place", [scenario], reference=scale_in_place, must_be_own=False)
+    assert run_in_process(check, {"scale_in_place": scale_in_place}).passed
+
+    def copies(values, factor):
+        total = float(sum(np.sum(v) for v in values.values()))
+        for key in values:
+            values[key] = values[key] * factor
+        return total
+
+    assert not run_in_process(check, {"scale_in_place": copies}).passed
