@@ -437,3 +437,13 @@ def test_course_reference_optimizers_follow_the_notebook(grade_id):
         assert not verdict.passed, "course.optimizers.Adam keeps the book's form (eps 1e-7 on the uncorrected sqrt(v))"
     else:
         assert verdict.passed, verdict.message
+
+
+@pytest.mark.parametrize("grade_id", ["momentum", "adagrad", "nadam"])
+def test_wrappers_around_course_optimizers_are_not_own_work(judge_code, grade_id):
+    name = CLASS_NAMES[grade_id]
+    code = (f"from course.optimizers import {name} as _Inner\n\nclass {name}:\n"
+            f"    def __init__(self, *args, **kwargs):\n        self._inner = _Inner(*args, **kwargs)\n\n"
+            f"    def update(self, params, grads):\n        self._inner.update(params, grads)\n")
+    passed, message = judge_code(NB, grade_id, code)
+    assert not passed and "自分で実装" in message, message
