@@ -46,6 +46,19 @@ KNOWN_FUNCTIONS = {
 }
 
 
+class Attribute:
+    """A step argument that stands for an attribute of the object under test, looked up when the
+    step runs: ``call("update", Attribute("params"), grads)`` calls ``obj.update(obj.params, grads)``,
+    so several calls can work on the same arrays (an optimizer updating them in place) and
+    ``put("W1_alias", Attribute("params.W1"))`` keeps a second name for one array."""
+
+    def __init__(self, path):
+        self.path = tuple(path.split(".")) if isinstance(path, str) else tuple(path)
+
+    def __repr__(self):
+        return ".".join(self.path)
+
+
 def _npy(array):
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.asarray(array, order="C"), allow_pickle=False)  # keeps 0-d shape
@@ -60,6 +73,8 @@ def encode_value(value, depth=0):
         return {"kind": "other", "cls": name, "repr": "(nested too deep)"}
     if value is None:
         return {"kind": "none", "cls": name}
+    if cls is Attribute:
+        return {"kind": "attr", "cls": name, "path": [str(p) for p in value.path]}
     if callable(value) and getattr(value, "__course_fn__", None) in KNOWN_FUNCTIONS:
         return {"kind": "fn", "cls": name, "name": value.__course_fn__}
     if cls is bool:
@@ -109,6 +124,8 @@ def decode_value(data):
         return tuple(items) if kind == "tuple" else items
     if kind == "dict":
         return {k: decode_value(v) for k, v in data["items"].items()}
+    if kind == "attr":
+        return Attribute([str(p) for p in data["path"]])
     if kind == "fn" and data.get("name") in KNOWN_FUNCTIONS:
         return KNOWN_FUNCTIONS[data["name"]]
     raise ValueError(f"cannot decode value of kind {kind!r}")
@@ -266,12 +283,18 @@ def _assign(obj, path, value):
         setattr(parent, path[-1], value)
 
 
+class Workbench:
+    """The object steps work on before (or without) ``new``: ``put`` stores inputs on it, and a
+    ``call`` with an empty method name calls the target itself, so a function that changes its
+    arguments in place is checked like a method (``call("", Attribute("grads"), 5.0)``)."""
+
+
 def run_scenario(cls, steps, watch=None):
     """Create an object of ``cls`` and run ``steps`` on it; one entry per recorded step.
 
     After a failing step the later recorded steps are reported as skipped with that error.
     """
-    entries, holder, failed = [], {}, None
+    entries, holder, failed = [], {"obj": Workbench()}, None
     for step in steps:
         record = step.get("record", False)
         if failed is not None:
@@ -280,10 +303,22 @@ def run_scenario(cls, steps, watch=None):
             continue
         args = [decode_value(a) for a in step.get("args", [])]
         kwargs = {k: decode_value(v) for k, v in step.get("kwargs", {}).items()}
+        try:
+            args = [_resolve(holder["obj"], a.path) if isinstance(a, Attribute) else a for a in args]
+            kwargs = {k: _resolve(holder["obj"], v.path) if isinstance(v, Attribute) else v
+                      for k, v in kwargs.items()}
+        except Exception as exc:  # noqa: BLE001 - a missing attribute is the student's error
+            failed = f"{type(exc).__name__}: {exc}"[:2000]
+            if record:
+                entries.append({"ok": False, "error": failed, "warnings": [], "args_after": []})
+            continue
         op = step["op"]
         if op == "new":
             def action():
                 holder["obj"] = cls(*args, **kwargs)
+        elif op == "call" and not step["method"]:
+            def action():
+                return cls(*args, **kwargs)
         elif op == "call":
             def action():
                 return getattr(holder["obj"], step["method"])(*args, **kwargs)
