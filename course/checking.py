@@ -260,6 +260,8 @@ def summarize(value, limit: int = SUMMARY_LIMIT, nested: bool = False) -> str:
     """
     if callable(value) and getattr(value, "__course_fn__", None):
         return f"関数 {value.__course_fn__}"
+    if isinstance(value, probe.Attribute):
+        return f"（テスト対象の {value!r}）"
     if isinstance(value, np.ndarray):
         if nested:
             limit = min(limit, NESTED_LIMIT)
