@@ -18,11 +18,10 @@ ROLES = ("anon", "a", "b", "teacher")
 
 
 @pytest.fixture
-def world(runtime, make_user, client_for, monkeypatch):
+def world(runtime, make_user, client_for):
     """Students a and b, an instructor, two scored submissions of a; a client per role."""
     ids = {"a": make_user("a"), "b": make_user("b"), "teacher": make_user("teacher", role="instructor")}
-    worker = Worker(runtime.settings, name="test-worker")
-    monkeypatch.setattr(worker, "_draw", lambda *args: None)  # the pages draw them when asked
+    worker = Worker(runtime.settings, name="test-worker")  # it draws the pictures; the pages only serve them
     subs = []
     for tag in ("one", "two"):
         sub = accept(runtime.db, runtime.settings, ids["a"], stub_zip(tag), f"{tag}.zip")
@@ -69,7 +68,8 @@ PAGES = [
     ("GET", "/instructor/submissions", None, None, dict(anon=303, a=403, b=403, teacher=200)),
     ("GET", "/instructor/submissions/{A}/report.json", None, None, dict(anon=303, a=403, b=403, teacher=200)),
     ("POST", "/instructor/submissions/{A2}/rescore", {}, None, dict(anon=303, a=403, b=403, teacher=303)),
-    ("POST", "/instructor/rescore-all", {}, None, dict(anon=303, a=403, b=403, teacher=303)),
+    ("POST", "/instructor/rescore-all", {}, None, dict(anon=303, a=403, b=403, teacher=400)),  # not confirmed
+    ("POST", "/instructor/rescore-all", {"confirm": "yes"}, None, dict(anon=303, a=403, b=403, teacher=303)),
     ("POST", "/instructor/submissions/{A2}/disqualify", {"reason": "テスト"}, None, dict(anon=303, a=403, b=403, teacher=303)),
     ("GET", "/instructor/ranking.csv", None, None, dict(anon=303, a=403, b=403, teacher=409)),
     ("POST", "/instructor/close", {"confirm": "yes"}, None, dict(anon=303, a=403, b=403, teacher=303)),
