@@ -24,9 +24,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 @pytest.fixture
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    from playwright import sync_api  # installed by the project's set-up; missing → the test fails
+
+    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: scripts/setup-system.sh installs it"
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
