@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, type_coerce, update
 
 from .config import Settings
-from .models import COUNTED, PENDING, Event, Result, Submission, User, WorkerBeat, utcnow
+from .models import COUNTED, PENDING, Event, Result, Submission, User, UTCDateTime, WorkerBeat, utcnow
 from .rules import MAX_SELECTED, Rules, competition, load_rules
 from .storage import TooLarge, receive, store, unstore
 
@@ -566,7 +566,7 @@ def expected_wait(session, settings: Settings, sub: Submission) -> Wait:
         since = sub.queued_at or sub.accepted_at
         ahead = session.scalar(select(func.count()).select_from(Submission).where(
             Submission.status.in_(("accepted", "queued")), Submission.id != sub.id,
-            func.coalesce(Submission.queued_at, Submission.accepted_at) < since)) or 0
+            type_coerce(func.coalesce(Submission.queued_at, Submission.accepted_at), UTCDateTime) < since)) or 0
     running = session.scalar(select(func.count()).select_from(Submission).where(Submission.status == "running")) or 0
     recent = session.scalars(select(Result.seconds).where(Result.seconds > 0).order_by(Result.id.desc()).limit(20)).all()
     per_job = sum(recent) / len(recent) if recent else None
