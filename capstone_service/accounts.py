@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text, update
 
 from .config import Settings
 from .models import ApiToken, LoginAttempt, PasswordLink, User, WebSession, utcnow
@@ -125,14 +125,29 @@ def find_password_link(session, token: str) -> PasswordLink | None:
 
 
 def set_password(session, settings: Settings, link: PasswordLink, password: str) -> User:
+    """Set the password through a one-time link; every other credential of the account ends."""
     user = session.get(User, link.user_id)
-    user.password_hash = hasher(settings).hash(password)
-    now = utcnow()
-    for other in session.scalars(select(PasswordLink).where(PasswordLink.user_id == user.id,
-                                                            PasswordLink.used_at.is_(None))):
-        other.used_at = now
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    change_password(session, settings, user, password)
     return user
+
+
+def change_password(session, settings: Settings, user: User, password: str) -> None:
+    """A new password (reset link, the account page, or the admin command): sessions, API tokens
+    and one-time links of the account end with it."""
+    user.password_hash = hasher(settings).hash(password)
+    revoke_credentials(session, user.id)
+
+
+def revoke_credentials(session, user_id: int, *, sessions: bool = True, tokens: bool = True, links: bool = True) -> None:
+    now = utcnow()
+    if links:
+        session.execute(update(PasswordLink).where(PasswordLink.user_id == user_id, PasswordLink.used_at.is_(None))
+                        .values(used_at=now))
+    if sessions:
+        session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    if tokens:
+        session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=now))
 
 
 # ------------------------------------------------------------------------------------- login
@@ -148,22 +163,45 @@ def _window_start(settings: Settings) -> dt.datetime:
     return utcnow() - dt.timedelta(seconds=settings.login_window_seconds)
 
 
-def check_rate_limit(session, settings: Settings, student_id: str, ip: str) -> None:
-    since = _window_start(settings)
+def _lock_keys(session, keys: list[str]) -> None:
+    """Serialize the failure count of these keys between transactions. SQLite: the write
+    transaction began with BEGIN IMMEDIATE, so all writers are serialized already; PostgreSQL:
+    transaction-scoped advisory locks, taken in a fixed order."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(keys):
+        number = int.from_bytes(hashlib.sha256(f"login:{key}".encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})
 
-    def failures(key: str) -> int:
-        return session.scalar(select(func.count()).select_from(LoginAttempt)
-                              .where(LoginAttempt.key == key, LoginAttempt.at >= since)) or 0
 
-    if failures(f"user:{student_id.lower()}") >= settings.login_attempts or failures(f"ip:{ip}") >= settings.login_attempts_per_ip:
-        raise RateLimited()
+def _take_attempt(db, settings: Settings, student_id: str, ip: str) -> list[int]:
+    """Count the failures of the account and the address and, in the same locked transaction,
+    record this attempt as a failure before the password is even checked (a success removes
+    it again). Raises RateLimited when the limit is reached. Returns the rows written."""
+    keys = [f"user:{student_id.lower()}", f"ip:{ip}"]
+    limits = {keys[0]: settings.login_attempts, keys[1]: settings.login_attempts_per_ip}
+    with db.write() as session:
+        _lock_keys(session, keys)
+        since = _window_start(settings)
+        for key in keys:
+            failures = session.scalar(select(func.count()).select_from(LoginAttempt)
+                                      .where(LoginAttempt.key == key, LoginAttempt.at >= since)) or 0
+            if failures >= limits[key]:
+                raise RateLimited()
+        rows = [LoginAttempt(key=key, at=utcnow()) for key in keys]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
 
 
 def authenticate(db, settings: Settings, student_id: str, password: str, ip: str) -> User | None:
-    """The user, None for a wrong id/password; raises RateLimited when too many failures came first."""
+    """The user, None for a wrong id/password; raises RateLimited when too many failures came first.
+
+    The attempt counts as a failure from the moment it is admitted, so N parallel tries of one
+    account never reach the password hash more than ``login_attempts`` times in a window."""
     student_id = student_id.strip()[:64]
+    taken = _take_attempt(db, settings, student_id, ip)
     with db.read() as session:
-        check_rate_limit(session, settings, student_id, ip)
         user = session.scalar(select(User).where(func.lower(User.student_id) == student_id.lower()))
     ph = hasher(settings)
     ok = False
@@ -177,16 +215,24 @@ def authenticate(db, settings: Settings, student_id: str, password: str, ip: str
             ph.verify(_DUMMY_HASH, password)  # the same time whether or not the account exists
         except VerificationError:
             pass
+    if not ok:
+        return None
     with db.write() as session:
-        if not ok:
-            session.add(LoginAttempt(key=f"user:{student_id.lower()}"))
-            session.add(LoginAttempt(key=f"ip:{ip}"))
-            return None
+        session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(taken)))
         session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"user:{student_id.lower()}"))
         if ph.check_needs_rehash(user.password_hash):
             stored = session.get(User, user.id)
             stored.password_hash = ph.hash(password)
     return user
+
+
+def verify_password(settings: Settings, user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return hasher(settings).verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def new_session(session, settings: Settings, user: User) -> str:
@@ -211,19 +257,50 @@ def end_session(session, token: str | None) -> None:
         session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
 
 
-def new_api_token(session, user: User) -> str:
+def new_api_token(session, user: User, settings: Settings | None = None, label: str = "") -> str:
     token = "cst_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=token_hash(token), user_id=user.id))
+    days = settings.token_days if settings is not None else 90.0
+    now = utcnow()
+    session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, created_at=now,
+                         expires_at=now + dt.timedelta(days=days), label=label.strip()[:100] or None))
     return token
+
+
+def token_is_live(found: ApiToken, now: dt.datetime | None = None) -> bool:
+    now = now or utcnow()
+    return found.revoked_at is None and (found.expires_at is None or found.expires_at > now)
 
 
 def api_user(session, token: str | None) -> User | None:
     if not token or len(token) > 200:
         return None
     found = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-    if found is None or found.revoked_at is not None or not found.user.active:
+    if found is None or not token_is_live(found) or not found.user.active:
         return None
     return found.user
+
+
+def list_tokens(session, user_id: int) -> list[ApiToken]:
+    """The account's tokens, newest first (the token itself is never stored, only its hash)."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(session, user_id: int, token_id: int) -> bool:
+    found = session.get(ApiToken, token_id)
+    if found is None or found.user_id != user_id:
+        return False
+    if found.revoked_at is None:
+        found.revoked_at = utcnow()
+    return True
+
+
+NICKNAME = re.compile(r"^[^\x00-\x1f\x7f<>]{1,40}$")
+
+
+def nickname_problem(nickname: str) -> str | None:
+    if nickname and not NICKNAME.match(nickname):
+        return "ニックネームは 40 文字までで、制御文字や < > は使えません。"
+    return None
 
 
 def csrf_token(settings: Settings, cookie_value: str) -> str:

@@ -51,6 +51,10 @@ class Settings:
     password_link_hours: float = 72.0
     secure_cookies: bool = False
     argon2_time_cost: int | None = None  # None: argon2-cffi's current defaults
+    token_days: float = 90.0  # API tokens expire after this many days
+    uploads_in_flight: int = 4  # uploads one web process receives at the same time
+    uploads_in_flight_per_user: int = 1  # of them, uploads of one account
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For is believed (none by default)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -63,6 +67,25 @@ class Settings:
     def picture_dir(self) -> Path:
         return self.data_dir / "pictures"
 
+    @property
+    def incoming_dir(self) -> Path:
+        """Uploads being received (moved into ``blob_dir`` when accepted, deleted otherwise)."""
+        return self.data_dir / "incoming"
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) if needed and make it readable by this user only (0700)."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != 0o700:
+        os.chmod(path, 0o700)
+    return path
+
+
+def data_dir_from_env() -> Path:
+    """Where the data directory is (without creating it)."""
+    return Path(_env("DATA_DIR", "service_data")).resolve()
+
 
 def _secret(data_dir: Path) -> str:
     value = _env("SECRET_KEY")
@@ -70,7 +93,7 @@ def _secret(data_dir: Path) -> str:
         return value
     path = data_dir / "secret_key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         tmp = path.with_name(f".secret_key.{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
@@ -85,7 +108,7 @@ def _secret(data_dir: Path) -> str:
 
 
 def load_settings(**overrides) -> Settings:
-    data_dir = Path(overrides.pop("data_dir", None) or _env("DATA_DIR", "service_data")).resolve()
+    data_dir = Path(overrides.pop("data_dir", None) or data_dir_from_env()).resolve()
     values = dict(
         data_dir=data_dir,
         database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'service.db'}"),
@@ -112,6 +135,10 @@ def load_settings(**overrides) -> Settings:
         login_window_seconds=float(_env("LOGIN_WINDOW_SECONDS", "900")),
         secure_cookies=_bool("SECURE_COOKIES", _env("BASE_URL", "").startswith("https://")),
         argon2_time_cost=int(_env("ARGON2_TIME_COST")) if _env("ARGON2_TIME_COST") else None,
+        token_days=float(_env("TOKEN_DAYS", "90")),
+        uploads_in_flight=int(_env("UPLOADS_IN_FLIGHT", "4")),
+        uploads_in_flight_per_user=int(_env("UPLOADS_IN_FLIGHT_PER_USER", "1")),
+        trusted_proxies=tuple(p.strip() for p in (_env("TRUSTED_PROXIES", "") or "").split(",") if p.strip()),
     )
     values.update(overrides)
     if not values.get("secret_key"):

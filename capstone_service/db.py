@@ -8,6 +8,7 @@ lock (``SELECT … FOR UPDATE``) where it matters.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
@@ -37,6 +38,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=60000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            private_files(make_url(url).database)
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
@@ -44,6 +46,18 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def private_files(database: str | None) -> None:
+    """An SQLite database and its WAL files: readable and writable by the service's user only."""
+    if not database or database == ":memory:":
+        return
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            if os.stat(database + suffix).st_mode & 0o777 != 0o600:
+                os.chmod(database + suffix, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 class Database:

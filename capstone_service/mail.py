@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from .config import Settings
 from .models import Mail, utcnow
+from .text import jst, loss_text, percent
 
 
 def add_mail(session, *, kind: str, to_addr: str, subject: str, body: str, user_id: int | None = None,
@@ -106,12 +107,17 @@ def password_mail(user, link: str, hours: float) -> tuple[str, str]:
     return subject, body
 
 
-def percent(value) -> str:
-    return "-" if value is None else f"{value * 100:.2f} %"
-
-
-def result_mail(settings: Settings, user, submission, result, report: dict, rank, ranked: int, quota) -> tuple[str, str]:
+def result_mail(settings: Settings, user, submission, result, report: dict, rank, ranked: int, quota,
+                rules=None) -> tuple[str, str]:
+    """The result mail. What it promises about the ranking follows ``rules`` (see rules.py): a
+    submission accepted after the close never ranks, and after the close nothing waits for it."""
     from course.katakana import LABELS
+
+    from .rules import Rules
+
+    rules = rules or Rules(quota_per_day=quota.limit)
+    ranks = rules.ranks(submission.accepted_at)
+    closed = rules.is_closed()
 
     link = f"{settings.base_url}/submissions/{submission.id}"
     remaining = (f"本日の残り提出回数: {quota.remaining} / {quota.limit} 回"
@@ -123,14 +129,22 @@ def result_mail(settings: Settings, user, submission, result, report: dict, rank
                  for c, acc in enumerate(per_class)]
         rows = ["  " + "   ".join(cells[i:i + 5]) for i in range(0, len(cells), 5)]
         rank_text = f"{rank} 位 / {ranked} 人（各自の最高の提出で比べた公開テストデータでの順位）" if rank else "順位なし"
+        if not ranks:
+            ranking = (f"この提出はコンペティションの締め切り（{jst(rules.close_time, '%Y-%m-%d %H:%M')} 日本時間）"
+                       "より後に受け付けたため、ランキングにも最終順位にも入りません。"
+                       "非公開テストデータの結果は結果のページで見られます。")
+        elif closed:
+            ranking = "コンペティションは締め切られました。非公開テストデータの結果と最終順位はサイトで見られます。"
+        else:
+            ranking = "非公開テストデータの結果は、コンペティションの締め切り後に最終順位として発表します。"
         subject = f"【カタカナ認識】提出 #{submission.id} の採点結果: 正解率 {percent(result.public_accuracy)}"
         body = (f"{user.name} さん\n\n提出 #{submission.id}（{submission.filename}）を採点しました。\n\n"
                 f"■ 公開テストデータ（{public['n']} 枚）\n"
                 f"正解率: {percent(result.public_accuracy)}\n"
-                f"損失（交差エントロピー誤差の平均）: {result.public_loss:.4f}\n"
-                f"現在の順位: {rank_text}\n\n"
+                f"損失（交差エントロピー誤差の平均）: {loss_text(result.public_loss)}\n"
+                + (f"現在の順位: {rank_text}\n" if ranks else "") + "\n"
                 "文字ごとの正解率:\n" + "\n".join(rows) + "\n\n"
-                "非公開テストデータの結果は、コンペティションの締め切り後に最終順位として発表します。\n\n"
+                f"{ranking}\n\n"
                 f"{remaining}\n\n"
                 f"混同行列や間違えた画像は、結果のページで見られます:\n{link}\n")
     else:

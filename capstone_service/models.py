@@ -53,10 +53,16 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    nickname: Mapped[str | None] = mapped_column(String(40), nullable=True)  # shown to other students
 
     @property
     def is_instructor(self) -> bool:
         return self.role == "instructor"
+
+    @property
+    def public_name(self) -> str:
+        """The name other students see on the leaderboard (the nickname when one is set)."""
+        return self.nickname or self.name
 
 
 class PasswordLink(Base):
@@ -88,6 +94,8 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    label: Mapped[str | None] = mapped_column(String(100), nullable=True)
     user: Mapped[User] = relationship(lazy="joined")
 
 
@@ -174,8 +182,18 @@ class Mail(Base):
 class Competition(Base):
     __tablename__ = "competition"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
-    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)  # closed by hand
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)  # scheduled close
+
+
+class WorkerBeat(Base):
+    """A scoring worker's heartbeat (written by its maintenance loop), for the instructor page."""
+    __tablename__ = "workers"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submission_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the job it scores now
 
 
 class Event(Base):

@@ -1,7 +1,9 @@
 """Pictures of a report: the confusion matrix, per-class accuracy, misclassified public images.
 
 Drawn with matplotlib through ``course.plotting`` (which registers a Japanese font) on the
-Agg backend; cached as PNG files per result. Only public-part images are ever drawn.
+Agg backend by the **worker** right after it records a result (its maintenance loop draws any
+that are missing); the web process only serves the PNG files and never draws. Only public-part
+images are ever drawn.
 """
 
 from __future__ import annotations
@@ -110,11 +112,24 @@ def misclassified(report: dict) -> bytes:
 RENDER = {"confusion": confusion, "per_class": per_class, "misclassified": misclassified}
 
 
-def picture(picture_dir: Path, result_id: int, kind: str, report: dict) -> Path:
-    """The PNG file of one picture of a scored result (drawn once, then cached)."""
+def picture_path(picture_dir: Path, result_id: int, kind: str) -> Path:
     if kind not in RENDER:
         raise KeyError(kind)
-    path = Path(picture_dir) / str(int(result_id)) / f"{kind}.png"
+    return Path(picture_dir) / str(int(result_id)) / f"{kind}.png"
+
+
+def drawn(picture_dir: Path, result_id: int) -> bool:
+    return all(picture_path(picture_dir, result_id, kind).exists() for kind in KINDS)
+
+
+def draw_all(picture_dir: Path, result_id: int, report: dict) -> None:
+    for kind in KINDS:
+        picture(picture_dir, result_id, kind, report)
+
+
+def picture(picture_dir: Path, result_id: int, kind: str, report: dict) -> Path:
+    """The PNG file of one picture of a scored result (drawn once, then cached)."""
+    path = picture_path(picture_dir, result_id, kind)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         data = RENDER[kind](report)

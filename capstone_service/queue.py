@@ -56,8 +56,14 @@ def make_huey(settings: Settings):
         path = url[len("sqlite:///"):]
     else:
         raise ValueError(f"COURSE_SERVICE_QUEUE_URL: unknown queue {url!r} (sqlite, sqlite:///path or redis://…)")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("capstone", filename=str(path), timeout=60, **common)
+    from .config import private_dir
+    from .db import private_files
+
+    private_dir(settings.data_dir)
+    huey = SqliteHuey("capstone", filename=str(path), timeout=60, **common)
+    huey.storage.conn  # create the file now, then make it private
+    private_files(str(path))
+    return huey
 
 
 def score(submission_id):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import importlib
 from functools import cached_property
 
-from .config import Settings, load_settings
+from .config import Settings, load_settings, private_dir
 from .db import Database
 
 
 class Runtime:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or load_settings()
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.settings.blob_dir.mkdir(parents=True, exist_ok=True)
+        # everybody's zips, reports and (on SQLite) the database: readable by the service's user only
+        for folder in (self.settings.data_dir, self.settings.blob_dir, self.settings.picture_dir,
+                       self.settings.incoming_dir):
+            private_dir(folder)
 
     @cached_property
     def db(self) -> Database:

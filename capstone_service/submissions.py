@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, type_coerce, update
 
 from .config import Settings
-from .models import COUNTED, PENDING, Competition, Event, Result, Submission, User, utcnow
-from .storage import store_zip
+from .models import COUNTED, PENDING, Event, Result, Submission, User, UTCDateTime, WorkerBeat, utcnow
+from .rules import MAX_SELECTED, Rules, competition, load_rules
+from .storage import TooLarge, receive, store, unstore
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-MAX_SELECTED = 2
 
 
 # ------------------------------------------------------------------------------------- quota
@@ -100,27 +100,57 @@ def clean_filename(name: str | None) -> str:
     return name[:200]
 
 
-def accept(db, settings: Settings, user_id: int, data: bytes, filename: str | None,
+def accept(db, settings: Settings, user_id: int, data, filename: str | None,
            now: dt.datetime | None = None) -> Submission:
-    """Check the zip, store it, then count and insert in one transaction.
+    """Receive the zip (bytes or a binary file) into the incoming folder under the size limit,
+    check it, then in one transaction count the quota, link the zip into the store and insert the row.
 
-    Raises Rejected (nothing stored in the database, nothing counted) or QuotaExceeded."""
-    precheck(data)
-    sha256 = store_zip(settings.blob_dir, data)
-    with db.write() as session:
-        now = now or utcnow()
-        # PostgreSQL: the student's row lock serializes concurrent submissions of one student;
-        # SQLite: the transaction began with BEGIN IMMEDIATE, which serializes all writers.
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
-        used = used_today(session, user_id, now)
-        if used >= settings.quota_per_day:
-            raise QuotaExceeded(Quota(used, settings.quota_per_day, next_reset(now)))
-        submission = Submission(user_id=user_id, sha256=sha256, filename=clean_filename(filename), size=len(data),
-                                quota_day=quota_day(now), status="accepted", accepted_at=now)
-        session.add(submission)
-        session.flush()
-        session.add(Event(action="accepted", submission_id=submission.id, actor_id=user_id, at=now))
+    Raises Rejected or QuotaExceeded; either way nothing is counted and the upload is deleted."""
+    from autograder.capstone.unpack import MAX_ZIP_BYTES
+
+    try:
+        incoming = receive(data, settings.incoming_dir, MAX_ZIP_BYTES)
+    except TooLarge:
+        raise Rejected("too_large", f"zip が大きすぎます（上限 {MAX_ZIP_BYTES // 2 ** 20} MiB）。") from None
+    try:
+        if incoming.size == 0:
+            raise Rejected("bad_zip", "空のファイルです。zip ファイルを選んでください。")
+        precheck(incoming.read())
+        created = False
+        try:
+            with db.write() as session:
+                now = now or utcnow()
+                # PostgreSQL: the student's row lock serializes concurrent submissions of one student;
+                # SQLite: the transaction began with BEGIN IMMEDIATE, which serializes all writers.
+                session.execute(select(User.id).where(User.id == user_id).with_for_update())
+                used = used_today(session, user_id, now)
+                if used >= settings.quota_per_day:
+                    raise QuotaExceeded(Quota(used, settings.quota_per_day, next_reset(now)))
+                submission = Submission(user_id=user_id, sha256=incoming.sha256, filename=clean_filename(filename),
+                                        size=incoming.size, quota_day=quota_day(now), status="accepted", accepted_at=now)
+                session.add(submission)
+                session.flush()
+                session.add(Event(action="accepted", submission_id=submission.id, actor_id=user_id, at=now))
+                created = store(settings.blob_dir, incoming)  # last step before the commit
+        except QuotaExceeded:
+            raise
+        except BaseException:
+            if created:
+                _unstore_if_unused(db, settings, incoming.sha256)
+            raise
+    finally:
+        incoming.discard()
     return submission
+
+
+def _unstore_if_unused(db, settings: Settings, sha256: str) -> None:
+    try:
+        with db.read() as session:
+            if session.scalar(select(func.count()).select_from(Submission).where(Submission.sha256 == sha256)):
+                return
+        unstore(settings.blob_dir, sha256)
+    except Exception:
+        pass
 
 
 def mark_queued(db, submission_id: int, queue) -> None:
@@ -221,6 +251,14 @@ def finish(db, settings: Settings, claim: Claim, report: dict, report_path: str,
             sub.status, sub.queued_at, sub.lease_owner, sub.lease_expires_at = "queued", now, None, None
             session.add(Event(action="retry", submission_id=sub.id, at=now, detail="scorer_error"))
             return "retry"
+        previous = session.get(Result, sub.current_result_id) if sub.current_result_id else None
+        if report["status"] == "scorer_error" and previous is not None:
+            # a re-scoring that our side could not finish: keep the result it had, note the attempt
+            result = record_result(session, sub, report, report_path, seconds, claim.owner, now)
+            sub.current_result_id = previous.id
+            sub.status = STATUS_OF_REPORT.get(previous.status, "error")
+            session.add(Event(action="rescore_failed", submission_id=sub.id, at=now, detail="previous result kept"))
+            return "done"
         result = record_result(session, sub, report, report_path, seconds, claim.owner, now)
         if on_recorded is not None:
             on_recorded(session, sub, result)
@@ -297,7 +335,8 @@ def recover(db, settings: Settings, queue, *, archive_failure=None) -> dict:
 # ------------------------------------------------------------------------------------- instructor
 
 def rescore(db, queue, submission_ids: list[int], actor_id: int) -> int:
-    """Queue submissions again after a scorer fix; earlier results stay in ``results``."""
+    """Queue submissions again after a scorer fix; earlier results stay in ``results`` and the
+    current one keeps counting (rankings, CSV, pages) until the new one is recorded."""
     queued = []
     with db.write() as session:
         now = utcnow()
@@ -328,26 +367,35 @@ def disqualify(db, submission_id: int, actor_id: int, reason: str, undo: bool = 
     return True
 
 
-def competition(session) -> Competition:
-    found = session.get(Competition, 1)
-    if found is None:
-        found = Competition(id=1)
-        session.add(found)
-        session.flush()
-    return found
-
-
-def is_closed(session) -> bool:
-    found = session.get(Competition, 1)
-    return bool(found and found.closed_at)
-
-
-def close_competition(db, actor_id: int) -> None:
+def close_competition(db, actor_id: int, now: dt.datetime | None = None) -> None:
+    """Close by hand now (a scheduled deadline that passed earlier stays the close time)."""
     with db.write() as session:
         comp = competition(session)
         if comp.closed_at is None:
-            comp.closed_at, comp.closed_by = utcnow(), actor_id
+            comp.closed_at, comp.closed_by = now or utcnow(), actor_id
             session.add(Event(action="closed", actor_id=actor_id))
+
+
+class DeadlineError(Exception):
+    pass
+
+
+def set_deadline(db, settings: Settings, actor_id: int, when: dt.datetime | None, now: dt.datetime | None = None) -> None:
+    """Schedule (or, with None, cancel) the close. Refused once the competition has closed and
+    for a time in the past (closing now is ``close_competition``)."""
+    now = now or utcnow()
+    with db.write() as session:
+        comp = competition(session)
+        if load_rules(session, settings).is_closed(now):
+            raise DeadlineError("コンペティションは締め切られたため、締め切り日時は変更できません。")
+        if when is not None and when <= now:
+            raise DeadlineError("締め切り日時は未来の日時にしてください（すぐ締め切るときは「今すぐ締め切る」を使います）。")
+        comp.deadline_at = when
+        session.add(Event(action="deadline", actor_id=actor_id, detail=when.isoformat() if when else "none"))
+
+
+def is_closed(session, now: dt.datetime | None = None) -> bool:
+    return load_rules(session).is_closed(now)
 
 
 class SelectionError(Exception):
@@ -363,7 +411,8 @@ def set_selected(db, user_id: int, submission_id: int, selected: bool) -> None:
         if sub is None or sub.user_id != user_id:
             raise LookupError(submission_id)
         if selected:
-            if sub.status != "scored" or sub.disqualified_at is not None:
+            result = session.get(Result, sub.current_result_id) if sub.current_result_id else None
+            if result is None or result.status != "scored" or sub.disqualified_at is not None:
                 raise SelectionError("採点済み（失格でない）の提出だけを選べます。")
             count = session.scalar(select(func.count()).select_from(Submission).where(
                 Submission.user_id == user_id, Submission.selected.is_(True), Submission.id != sub.id)) or 0
@@ -401,14 +450,22 @@ class Entry:
         return self.result.private_loss
 
 
-def _scored(session):
-    rows = session.execute(
-        select(Submission, Result).join(Result, Result.id == Submission.current_result_id)
-        .join(User, User.id == Submission.user_id)
-        .where(Submission.status == "scored", Submission.disqualified_at.is_(None), User.role == "student",
-               User.active.is_(True), Result.status == "scored")).all()
+RANKABLE = ("scored", *PENDING)  # a submission being re-scored keeps its current result meanwhile
+
+
+def _scored(session, rules: Rules, user_id: int | None = None):
+    """Each student's submissions that rank: a scored current result, not disqualified, accepted
+    before the close (``rules.ranks``)."""
+    query = (select(Submission, Result).join(Result, Result.id == Submission.current_result_id)
+             .join(User, User.id == Submission.user_id)
+             .where(Submission.status.in_(RANKABLE), Submission.disqualified_at.is_(None), User.role == "student",
+                    User.active.is_(True), Result.status == "scored"))
+    if rules.close_time is not None:
+        query = query.where(Submission.accepted_at < rules.close_time)
+    if user_id is not None:
+        query = query.where(Submission.user_id == user_id)
     by_user: dict[int, list[tuple[Submission, Result]]] = {}
-    for sub, result in rows:
+    for sub, result in session.execute(query).all():
         by_user.setdefault(sub.user_id, []).append((sub, result))
     return by_user
 
@@ -423,34 +480,111 @@ def _private_key(pair):
     return (-(result.private_accuracy or 0.0), sub.accepted_at, sub.id)
 
 
-def leaderboard(session) -> list[Entry]:
+def final_candidates(pairs, rules: Rules) -> tuple[list, str]:
+    """The submissions of one student that the final ranking compares, and how they were chosen."""
+    chosen = [p for p in pairs if p[0].selected][:rules.max_selected]
+    if chosen:
+        return chosen, "selected"
+    return sorted(pairs, key=_public_key)[:rules.max_selected], "auto"
+
+
+def leaderboard(session, rules: Rules | None = None) -> list[Entry]:
     """Each student's best public accuracy; ties go to the earlier submission."""
+    rules = rules or load_rules(session)
     best = []
-    for pairs in _scored(session).values():
+    for pairs in _scored(session, rules).values():
         sub, result = min(pairs, key=_public_key)
         best.append((sub.user, sub, result, len(pairs)))
     best.sort(key=lambda item: _public_key(item[1:3]))
     return [Entry(i + 1, user, sub, result, count) for i, (user, sub, result, count) in enumerate(best)]
 
 
-def final_ranking(session) -> list[Entry]:
+def final_ranking(session, rules: Rules | None = None) -> list[Entry]:
     """Private accuracy of each student's selected submissions (up to 2; the 2 best public ones
-    when none is selected); the better of them counts; ties go to the earlier submission."""
+    when none is selected), among those accepted before the close; the better of them counts;
+    ties go to the earlier submission."""
+    rules = rules or load_rules(session)
     best = []
-    for pairs in _scored(session).values():
-        chosen = [p for p in pairs if p[0].selected][:MAX_SELECTED]
-        how = "selected"
-        if not chosen:
-            chosen, how = sorted(pairs, key=_public_key)[:MAX_SELECTED], "auto"
+    for pairs in _scored(session, rules).values():
+        chosen, how = final_candidates(pairs, rules)
         sub, result = min(chosen, key=_private_key)
         best.append((sub.user, sub, result, len(pairs), how))
     best.sort(key=lambda item: _private_key(item[1:3]))
     return [Entry(i + 1, user, sub, result, count, how) for i, (user, sub, result, count, how) in enumerate(best)]
 
 
-def public_rank(session, user_id: int) -> tuple[int | None, int]:
-    board = leaderboard(session)
+def public_rank(session, user_id: int, rules: Rules | None = None) -> tuple[int | None, int]:
+    board = leaderboard(session, rules)
     for entry in board:
         if entry.user.id == user_id:
             return entry.rank, len(board)
     return None, len(board)
+
+
+@dataclass
+class Standing:
+    """A student's place, for the dashboard."""
+    rank: int | None
+    ranked: int
+    best: Entry | None
+    counting_ids: list[int]  # the submissions the final ranking will compare
+    chosen_by: str  # selected | auto | ""
+
+
+def standing(session, rules: Rules, user_id: int) -> Standing:
+    board = leaderboard(session, rules)
+    mine = next((e for e in board if e.user.id == user_id), None)
+    pairs = _scored(session, rules, user_id).get(user_id, [])
+    chosen, how = final_candidates(pairs, rules) if pairs else ([], "")
+    return Standing(mine.rank if mine else None, len(board), mine, [sub.id for sub, _ in chosen], how)
+
+
+# ------------------------------------------------------------------------------------- the queue as students see it
+
+LIVE_AFTER_SECONDS = 3  # a worker is alive when its heartbeat is newer than this many maintenance periods
+
+
+def live_workers(session, settings: Settings, now: dt.datetime | None = None) -> list[WorkerBeat]:
+    now = now or utcnow()
+    limit = now - dt.timedelta(seconds=max(settings.maintenance_seconds * LIVE_AFTER_SECONDS, 15.0))
+    return list(session.scalars(select(WorkerBeat).where(WorkerBeat.last_seen_at >= limit).order_by(WorkerBeat.name)))
+
+
+@dataclass
+class Wait:
+    ahead: int  # jobs that start before this one
+    workers: int  # live workers
+    seconds_per_job: float | None  # recent average scoring time
+    expected_seconds: float | None  # None when no worker is alive or nothing was scored yet
+
+
+def expected_wait(session, settings: Settings, sub: Submission) -> Wait:
+    """The position of a waiting submission in the queue and the expected wait (first come, first served)."""
+    if sub.status == "running":
+        ahead = 0
+    else:
+        since = sub.queued_at or sub.accepted_at
+        ahead = session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.status.in_(("accepted", "queued")), Submission.id != sub.id,
+            type_coerce(func.coalesce(Submission.queued_at, Submission.accepted_at), UTCDateTime) < since)) or 0
+    running = session.scalar(select(func.count()).select_from(Submission).where(Submission.status == "running")) or 0
+    recent = session.scalars(select(Result.seconds).where(Result.seconds > 0).order_by(Result.id.desc()).limit(20)).all()
+    per_job = sum(recent) / len(recent) if recent else None
+    workers = len(live_workers(session, settings))
+    expected = None
+    if per_job is not None and workers:
+        jobs_before = ahead + (running if sub.status != "running" else 0)
+        expected = (jobs_before / workers + 1) * per_job
+    return Wait(ahead + (running if sub.status != "running" else 0), workers, per_job, expected)
+
+
+# ------------------------------------------------------------------------------------- flags for the instructor
+
+def shared_zips(session) -> dict[str, list[str]]:
+    """SHA-256 of zips submitted by more than one student → their student ids."""
+    rows = session.execute(select(Submission.sha256, User.student_id).join(User, User.id == Submission.user_id)
+                           .where(User.role == "student").distinct()).all()
+    owners: dict[str, set[str]] = {}
+    for sha, student_id in rows:
+        owners.setdefault(sha, set()).add(student_id)
+    return {sha: sorted(ids) for sha, ids in owners.items() if len(ids) > 1}

@@ -20,7 +20,9 @@ import uuid
 from .config import Settings, load_settings
 from .mail import add_mail, deliver, due_mail_ids, result_mail
 from .runtime import Runtime, resolve
-from .storage import read_zip
+from .models import WorkerBeat, utcnow
+from .rules import load_rules
+from .storage import private_tree, read_zip
 from .submissions import Claim, claim, finish, job_wall_seconds, public_rank, quota, recover, renew_lease
 
 log = logging.getLogger("capstone_service.worker")
@@ -33,6 +35,8 @@ class Worker:
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.scorer = resolve(self.settings.scorer)
         self.slot = None
+        self.current: int | None = None  # the submission being scored now
+        self.started_at = utcnow()
         self._stop = threading.Event()
 
     @property
@@ -102,44 +106,85 @@ class Worker:
         beat = threading.Thread(target=self._heartbeat, args=(job, done), daemon=True)
         beat.start()
         mails: list[int] = []
+        self.current = submission_id
         try:
             data = read_zip(self.settings.blob_dir, job.sha256)
             scoring = self._score(data)
             path = archive(data, scoring, self.settings.blob_dir)
+            private_tree(path.parent if path.is_file() else path)
 
             def on_recorded(session, submission, result):
                 if job.first_scoring:
-                    rank, ranked = public_rank(session, submission.user_id)
+                    rules = load_rules(session, self.settings)
+                    rank, ranked = public_rank(session, submission.user_id, rules)
                     user = submission.user
                     subject, body = result_mail(self.settings, user, submission, result, scoring.report, rank, ranked,
-                                                quota(session, self.settings, user.id))
+                                                quota(session, self.settings, user.id), rules)
                     mails.append(add_mail(session, kind="result", to_addr=user.email, subject=subject, body=body,
                                           user_id=user.id, submission_id=submission.id).id)
 
             outcome = finish(self.db, self.settings, job, scoring.report, str(path), scoring.seconds, on_recorded)
         finally:
             done.set()
+            self.current = None
         log.info("submission %s: %s (%s)", submission_id, outcome, scoring.report["status"])
         if outcome == "retry":
             self.queue.enqueue_score(submission_id)
         elif outcome == "done":
             if scoring.report["status"] == "scored":
-                self._draw(submission_id, scoring.report)
+                self._draw(submission_id)
             for mail_id in mails:
                 self.mail_job(mail_id)
         return outcome
 
-    def _draw(self, submission_id: int, report: dict) -> None:
-        from .models import Submission
-        from .pictures import KINDS, picture
+    def _draw(self, submission_id: int) -> None:
+        """Draw the pictures of the submission's current result (the web process only serves them)."""
+        import json
+
+        from .models import Result, Submission
+        from .pictures import draw_all
 
         try:
             with self.db.read() as session:
-                result_id = session.get(Submission, submission_id).current_result_id
-            for kind in KINDS:
-                picture(self.settings.picture_dir, result_id, kind, report)
-        except Exception:  # the page draws them on demand then
+                sub = session.get(Submission, submission_id)
+                result = session.get(Result, sub.current_result_id) if sub and sub.current_result_id else None
+            if result is not None and result.status == "scored":
+                draw_all(self.settings.picture_dir, result.id, json.loads(result.report_json))
+        except Exception:  # the maintenance loop tries again
             log.exception("drawing the pictures failed")
+
+    def draw_missing(self, hours: float = 24.0) -> int:
+        """Draw the pictures of recent scored results that have none (a worker died in between)."""
+        import datetime as dt
+        import json
+
+        from sqlalchemy import select
+
+        from .models import Result
+        from .pictures import draw_all, drawn
+
+        since = utcnow() - dt.timedelta(hours=hours)
+        with self.db.read() as session:
+            ids = session.scalars(select(Result.id).where(Result.status == "scored", Result.created_at >= since)).all()
+        count = 0
+        for result_id in ids:
+            if drawn(self.settings.picture_dir, result_id):
+                continue
+            with self.db.read() as session:
+                report = json.loads(session.get(Result, result_id).report_json)
+            draw_all(self.settings.picture_dir, result_id, report)
+            count += 1
+        return count
+
+    def beat(self) -> None:
+        """Tell the instructor page that this worker is alive (and what it scores)."""
+        with self.db.write() as session:
+            row = session.get(WorkerBeat, self.owner)
+            if row is None:
+                session.add(WorkerBeat(name=self.owner, started_at=self.started_at, last_seen_at=utcnow(),
+                                       submission_id=self.current))
+            else:
+                row.last_seen_at, row.submission_id = utcnow(), self.current
 
     def mail_job(self, mail_id: int) -> str:
         outcome = deliver(self.db, self.settings, mail_id)
@@ -151,14 +196,22 @@ class Worker:
     def archive_failure(self, sha256: str, report: dict):
         from autograder.capstone.score import Scoring, archive, render_text
 
-        return archive(read_zip(self.settings.blob_dir, sha256), Scoring(report, render_text(report)), self.settings.blob_dir)
+        path = archive(read_zip(self.settings.blob_dir, sha256), Scoring(report, render_text(report)),
+                       self.settings.blob_dir)
+        private_tree(path.parent if path.is_file() else path)
+        return path
 
     def maintain_once(self) -> dict:
+        self.beat()
         counts = recover(self.db, self.settings, self.queue, archive_failure=self.archive_failure)
         if any(counts.values()):
             log.info("recovered: %s", counts)
         for mail_id in due_mail_ids(self.db):
             self.mail_job(mail_id)
+        try:
+            counts["drawn"] = self.draw_missing()
+        except Exception:
+            log.exception("drawing missing pictures failed")
         return counts
 
     def _maintenance(self) -> None:
@@ -176,6 +229,9 @@ class Worker:
         if self.settings.scorer == "autograder.capstone.score:score_submission":
             from autograder.execute import acquire_slot
 
+            swept = sweep_orphan_sandboxes()
+            if swept:
+                log.info("killed %s sandbox processes left by a dead worker", swept)
             self.slot = acquire_slot()  # one sandbox slot for the life of this process
         self.queue.handle(self.score_job, self.mail_job)
         self.maintain_once()
@@ -189,6 +245,47 @@ class Worker:
             consumer.run()
         finally:
             self._stop.set()
+
+
+def sweep_orphan_sandboxes() -> int:
+    """Kill the sandbox processes of grading slots that nobody holds: what a killed worker left.
+
+    Every grading run holds its slot's lock (``autograder.execute.acquire_slot``) for as long as it
+    lives; a slot whose lock can be taken has no owner, so any process still running as one of its
+    sandbox uids is an orphan. The lock is held during the sweep, then released. Only meaningful as
+    root (the sandbox uids exist only then)."""
+    import fcntl
+    import tempfile
+    from pathlib import Path
+
+    import psutil
+
+    from autograder.execute import SLOT_COUNT, SLOT_UID_BASE, kill_uid
+
+    if os.geteuid() != 0:
+        return 0
+    sandbox_uids = range(SLOT_UID_BASE, SLOT_UID_BASE + 2 * SLOT_COUNT)
+    busy: set[int] = set()
+    for proc in psutil.process_iter(["uids"]):
+        uids = proc.info.get("uids")
+        if uids:
+            busy.update(u for u in (uids.real, uids.effective, uids.saved) if u in sandbox_uids)
+    lock_dir = Path(tempfile.gettempdir()) / "genba-dl-grading-slots"
+    killed = 0
+    for slot in sorted({(uid - SLOT_UID_BASE) // 2 for uid in busy}):
+        lock_dir.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(lock_dir / f"{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live grading run owns this slot
+            for uid in (SLOT_UID_BASE + 2 * slot, SLOT_UID_BASE + 2 * slot + 1):
+                killed += kill_uid(uid)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    return killed
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -131,7 +131,7 @@ class Stack:
 
     def start_web(self):
         self._spawn("web", ["capstone_service.web", "--port", str(self.port), "--workers", str(self.web_processes)])
-        wait_for(lambda: _healthy(self.url), 30, what="the web server")
+        wait_for(lambda: _healthy(self.url), 120, what="the web server")  # start-up takes ~30 s on a loaded machine
 
     def start_worker(self, name: str = "worker"):
         return self._spawn(name, ["capstone_service.worker", "--name", name])

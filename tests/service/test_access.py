@@ -15,14 +15,20 @@ from capstone_service.worker import Worker
 from .support import PASSWORD, csrf_of, login, stub_zip
 
 ROLES = ("anon", "a", "b", "teacher")
+TINY_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                         "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
 
 
 @pytest.fixture
 def world(runtime, make_user, client_for, monkeypatch):
     """Students a and b, an instructor, two scored submissions of a; a client per role."""
+    from capstone_service import pictures
+
+    # the worker draws the pictures and the pages only serve them; drawing itself is tested elsewhere
+    # (test_pages, test_flow), so here a one-pixel PNG stands in for each picture
+    monkeypatch.setattr(pictures, "RENDER", {kind: (lambda report: TINY_PNG) for kind in pictures.KINDS})
     ids = {"a": make_user("a"), "b": make_user("b"), "teacher": make_user("teacher", role="instructor")}
     worker = Worker(runtime.settings, name="test-worker")
-    monkeypatch.setattr(worker, "_draw", lambda *args: None)  # the pages draw them when asked
     subs = []
     for tag in ("one", "two"):
         sub = accept(runtime.db, runtime.settings, ids["a"], stub_zip(tag), f"{tag}.zip")
@@ -69,7 +75,8 @@ PAGES = [
     ("GET", "/instructor/submissions", None, None, dict(anon=303, a=403, b=403, teacher=200)),
     ("GET", "/instructor/submissions/{A}/report.json", None, None, dict(anon=303, a=403, b=403, teacher=200)),
     ("POST", "/instructor/submissions/{A2}/rescore", {}, None, dict(anon=303, a=403, b=403, teacher=303)),
-    ("POST", "/instructor/rescore-all", {}, None, dict(anon=303, a=403, b=403, teacher=303)),
+    ("POST", "/instructor/rescore-all", {}, None, dict(anon=303, a=403, b=403, teacher=400)),  # not confirmed
+    ("POST", "/instructor/rescore-all", {"confirm": "yes"}, None, dict(anon=303, a=403, b=403, teacher=303)),
     ("POST", "/instructor/submissions/{A2}/disqualify", {"reason": "テスト"}, None, dict(anon=303, a=403, b=403, teacher=303)),
     ("GET", "/instructor/ranking.csv", None, None, dict(anon=303, a=403, b=403, teacher=409)),
     ("POST", "/instructor/close", {"confirm": "yes"}, None, dict(anon=303, a=403, b=403, teacher=303)),

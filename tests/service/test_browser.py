@@ -14,7 +14,7 @@ import pytest
 
 from capstone_service.admin import add_user, set_password
 
-from .support import ARTIFACTS, Stack, real_zip
+from .support import ARTIFACTS, Stack, real_zip, wait_for
 from .test_flow import runtime_of
 
 CHROMIUM = os.environ.get("COURSE_SERVICE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -24,9 +24,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 @pytest.fixture
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    from playwright import sync_api  # installed by the project's set-up; missing → the test fails
+
+    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: scripts/setup-system.sh installs it"
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
@@ -65,15 +65,21 @@ def test_a_student_submits_and_the_instructor_closes(browser, tmp_path):
         page.click("form[action='/submissions'] button[type=submit]")
         page.wait_for_url(re.compile(r".*/submissions/\d+.*"))
         assert "提出を受け付けました" in page.content()
+        assert page.locator("#queue-position").count() == 1 or page.locator("#public-accuracy").count() == 1
         # the page refreshes itself (no JavaScript) until the result is there
         page.wait_for_selector("#public-accuracy", timeout=90_000)
         accuracy = page.locator("#public-accuracy").inner_text()
         assert re.fullmatch(r"\d+\.\d\d %", accuracy) and 80 < float(accuracy[:-2]) < 100
-        page.wait_for_function("[...document.images].length == 3 && [...document.images].every(i => i.complete)",
-                               timeout=30_000)
+        # the pictures appear once the worker has drawn them (the page refreshes until then); waits use
+        # Playwright's selectors and page.evaluate polled from here, never wait_for_function with a string
+        # predicate, which the page's CSP (script-src 'none') refuses
+        page.wait_for_selector("img[src$='misclassified.png']", timeout=60_000)
+        wait_for(lambda: page.evaluate("[...document.images].length == 3 && [...document.images].every(i => i.complete)"),
+                 30, what="the three pictures to load")
         for kind in ("confusion", "per_class", "misclassified"):
             assert page.evaluate(f"document.querySelector(\"img[src$='{kind}.png']\").naturalWidth") > 300
         assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK JP\"')")
+        assert "提出を受け付けました" not in page.content()  # the notice belongs to the waiting page
         shot(page, "2_result")
 
         page.click("text=ランキング")

@@ -97,8 +97,10 @@ def test_the_core_flow(stack):
         assert response.status_code == 200 and "提出を受け付けました" in response.text
         sub_url = str(response.url.path)
         assert ">2</strong> / 3 回" in response.text
-        page = wait_for(lambda: (p := student.get(sub_url).text) and "採点済み</span>" in p and p, 90,
-                        interval=0.5, what="the scoring")
+        # scored, and the worker has drawn the pictures (the page waits for them)
+        page = wait_for(lambda: (p := student.get(sub_url).text) and "採点済み</span>" in p and "confusion.png" in p
+                        and p, 90, interval=0.5, what="the scoring and the pictures")
+        assert "提出を受け付けました" not in page
         accuracy = re.search(r'id="public-accuracy">([0-9.]+) %', page).group(1)
         assert 80 < float(accuracy) < 100
         assert 'id="private-accuracy"' not in page

@@ -116,7 +116,8 @@ def test_restart_everything_nothing_lost_nothing_stuck_and_timeouts_fail(tmp_pat
         with runtime.db.read() as session:
             subs = [session.get(Submission, i) for i in ids]
             results = {i: session.scalars(select(Result).where(Result.submission_id == i)).all() for i in ids}
-        assert [s.status for s in subs] == ["failed", "scored", "scored"]
+        assert [s.status for s in subs] == ["failed", "scored", "scored"], \
+            {i: [(r.error_kind, (r.error_message or "")[:300]) for r in rs] for i, rs in results.items()}
         assert all(len(r) == 1 for r in results.values())
         assert results[ids[0]][0].error_kind == "timeout" and "制限時間" in results[ids[0]][0].error_message
         wait_for(lambda: len([m for m in stack.mails() if "提出 #" in m["Subject"]]) == 3, 30, what="three result mails")
