@@ -52,8 +52,14 @@ def graded_notebooks(root: Path, day: str) -> dict[str, object]:
             if is_graded_notebook(nb := read_notebook(p))}
 
 
+def notebooks_of_other_days(root: Path, day: str) -> dict[str, str]:
+    """Notebook stem -> day, for every day of the course but ``day`` (for the rename advice)."""
+    return {p.stem: p.parent.name for p in sorted((root / "source").glob("day*/*.ipynb")) if p.parent.name != day}
+
+
 def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
-                  notebooks: set[str] | None) -> tuple[list[Task], dict[str, list[str]]]:
+                  notebooks: set[str] | None, other_days: dict[str, str] | None = None,
+                  ) -> tuple[list[Task], dict[str, list[str]]]:
     """Tasks to grade and, per student, notes about files that were not taken."""
     tasks, notes = [], defaultdict(list)
     for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
@@ -66,7 +72,7 @@ def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
                 continue
             name = notebook_name_for(path.name, known)
             if name is None:
-                notes[student].append(suggest_name(path.name, known))
+                notes[student].append(suggest_name(path.name, known, other_days))
                 continue
             if name in chosen:
                 keep = chosen[name] if chosen[name].stem.endswith(TRAINEE_SUFFIX) else path
@@ -226,12 +232,24 @@ def score_table(root: Path, day: str) -> dict[str, dict[str, tuple[float, float]
 
 
 def reason_line(message: str) -> str:
-    """The line of a verdict message that says why (not the header or the input)."""
+    """What a verdict message says about the cause, in one line: its hint when it has one,
+    otherwise its first line and the first sentence that says what is wrong (never a fragment
+    of a printed array or of the input)."""
     lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    for line in lines[1:]:
-        if not line.startswith("入力:"):
-            return line[:120]
-    return lines[0][:120] if lines else ""
+    if not lines:
+        return ""
+    for line in lines:
+        for label in ("考えられる原因:", "ヒント:"):
+            if line.startswith(label):
+                return line[len(label):].strip()[:120]
+    values = ("入力:", "期待:", "実際:")
+    reason = next((ln for ln in lines[1:] if not ln.startswith(values) and _is_sentence(ln)), "")
+    return (lines[0] + (" " + reason if reason else ""))[:120]
+
+
+def _is_sentence(line: str) -> bool:
+    """A line of Japanese prose, not a row of an array printed across several lines."""
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in line)
 
 
 def summary_lines(root: Path, students: list[str], notebooks: list[str]) -> list[str]:
@@ -274,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     sources = graded_notebooks(root, args.day)
     students = set(filter(None, args.students.split(","))) or None
     notebooks = set(filter(None, args.notebooks.split(","))) or None
-    tasks, notes = collect_tasks(args.submissions.resolve(), set(sources), students, notebooks)
+    tasks, notes = collect_tasks(args.submissions.resolve(), set(sources), students, notebooks,
+                                 notebooks_of_other_days(root, args.day))
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout)
     started = time.monotonic()
     execute_all(tasks, root, args.day, args.jobs, limits, sources)

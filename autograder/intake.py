@@ -46,13 +46,24 @@ def notebook_name_for(filename: str, known: set[str]) -> str | None:
     return stem if stem in known else None
 
 
-def suggest_name(filename: str, known: set[str]) -> str:
-    """A 'rename to …' hint for a file whose name matches no notebook."""
+CLOSE_NAME = 0.75  # difflib ratio above which a file name is taken for a misspelling of a notebook's
+
+
+def suggest_name(filename: str, known: set[str], other_days: dict[str, str] | None = None) -> str:
+    """A 'rename to …' hint for a file whose name matches no notebook of the day being graded.
+
+    Only a close name of this day is suggested; a file that is (or is close to) a notebook of
+    another day (``other_days``: notebook stem -> day) is said to belong to that day's grading.
+    """
     import difflib
 
     stem = Path(filename).stem.replace(" ", "_")
-    candidates = sorted(known) + [k + TRAINEE_SUFFIX for k in known]
-    close = difflib.get_close_matches(stem, candidates, n=1, cutoff=0.5)
+    owner = {k: None for k in known} | {k: day for k, day in (other_days or {}).items() if k not in known}
+    candidates = {name: day for k, day in owner.items() for name in (k, k + TRAINEE_SUFFIX)}
+    close = difflib.get_close_matches(stem, list(candidates), n=1, cutoff=CLOSE_NAME)
+    if close and candidates[close[0]] is not None:
+        return (f"ファイル {filename} は {candidates[close[0]]} の課題です。{candidates[close[0]]} の採点で採点されます"
+                "（この採点には含めません）。")
     if close:
         return f"ファイル名 {filename} はどの課題とも一致しません。{close[0]}.ipynb に名前を変えて提出してください。"
     return (f"ファイル名 {filename} はどの課題とも一致しません。配布されたファイル名（例: "
