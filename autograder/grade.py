@@ -35,7 +35,7 @@ from tqdm import tqdm
 from .build import generate_student_versions, nbgrader_api
 from .execute import SLOT_UID_BASE, KernelSupply, Limits, acquire_slot, kill_uid
 from .intake import notebook_name_for, suggest_name
-from .nbgrader_bridge import result_path
+from .nbgrader_bridge import reason_line, result_path
 from .nbgrader_setup import repo_root
 from .notebook_cells import TRAINEE_SUFFIX, is_graded_notebook, read_notebook, write_notebook
 
@@ -229,27 +229,6 @@ def score_table(root: Path, day: str) -> dict[str, dict[str, tuple[float, float]
             for sub in nb.submissions:
                 table[sub.student.id][nb.name] = (sub.score, sub.max_score)
     return table
-
-
-def reason_line(message: str) -> str:
-    """What a verdict message says about the cause, in one line: its hint when it has one,
-    otherwise its first line and the first sentence that says what is wrong (never a fragment
-    of a printed array or of the input)."""
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    if not lines:
-        return ""
-    for line in lines:
-        for label in ("考えられる原因:", "ヒント:"):
-            if line.startswith(label):
-                return line[len(label):].strip()[:120]
-    values = ("入力:", "期待:", "実際:")
-    reason = next((ln for ln in lines[1:] if not ln.startswith(values) and _is_sentence(ln)), "")
-    return (lines[0] + (" " + reason if reason else ""))[:120]
-
-
-def _is_sentence(line: str) -> bool:
-    """A line of Japanese prose, not a row of an array printed across several lines."""
-    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in line)
 
 
 def summary_lines(root: Path, students: list[str], notebooks: list[str]) -> list[str]:
