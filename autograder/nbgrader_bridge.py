@@ -56,20 +56,37 @@ def check_titles(nb) -> dict[str, str]:
     return titles
 
 
-def reason_line(message: str) -> str:
-    """What a verdict message says about the cause, in one line: its hint when it has one,
-    otherwise its first line and the first sentence that says what is wrong (never a fragment
-    of a printed array or of the input)."""
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    if not lines:
-        return ""
+def _cause(lines: list[str]) -> tuple[str, str]:
+    """(label, text) of the line of a verdict message that says why: the hint when there is one,
+    else the first sentence after the header that is not the input or a value (never a row of an
+    array printed across several lines)."""
     for line in lines:
         for label in ("考えられる原因:", "ヒント:"):
             if line.startswith(label):
-                return line[len(label):].strip()[:120]
+                return label, line[len(label):].strip()
     values = ("入力:", "期待:", "実際:")
-    reason = next((ln for ln in lines[1:] if not ln.startswith(values) and _is_sentence(ln)), "")
-    return (lines[0] + (" " + reason if reason else ""))[:120]
+    return "", next((ln for ln in lines[1:] if not ln.startswith(values) and _is_sentence(ln)), "")
+
+
+def reason_line(message: str) -> str:
+    """A verdict message in one line for the instructor's summary: its hint, or its first line
+    and what is wrong."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    label, cause = _cause(lines)
+    if label:
+        return cause[:120]
+    return (lines[0] + (" " + cause if cause else ""))[:120]
+
+
+def message_headline(message: str) -> str:
+    """A verdict message shortened for the feedback's table: which case failed and why."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    label, cause = _cause(lines)
+    return lines[0] + (f"\n{label} {cause}" if label else f"\n{cause}" if cause else "")
 
 
 def _is_sentence(line: str) -> bool:
@@ -113,7 +130,7 @@ class ApplyVerdicts(NbGraderPreprocessor):
                 gid = grade_id(cell)
                 v = verdicts.get(gid, {"passed": False, "message": "このテストセルは採点されていません。"})
                 checks.append({"grade_id": gid, "title": titles.get(gid, gid), "passed": bool(v["passed"]),
-                               "message": v["message"], "reason": "" if v["passed"] else reason_line(v["message"])})
+                               "message": v["message"], "reason": "" if v["passed"] else message_headline(v["message"])})
         nb.metadata["course_grading"] = {"status": result.get("status", "ungraded"), "notes": result.get("notes") or [],
                                          "isolation": result.get("isolation", ""), "checks": checks}
         return nb, resources
