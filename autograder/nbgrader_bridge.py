@@ -14,6 +14,7 @@ MathJax it inlines, so the page renders offline (docs/grading.md, "Feedback").
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -120,10 +121,13 @@ class ApplyVerdicts(NbGraderPreprocessor):
             else:
                 cell.outputs = [NotebookNode(o) for o in outputs.get(cell.get("id", ""), [])]
             cell.execution_count = None
-        try:  # names from the instructor's copy: a student cannot rename a check
-            titles = check_titles(read_notebook(root / "source" / info["assignment"] / f"{info['notebook']}.ipynb"))
+        try:  # names and figures from the instructor's copy: a student cannot rename a check
+            source = read_notebook(root / "source" / info["assignment"] / f"{info['notebook']}.ipynb")
         except (OSError, ValueError, KeyError):
-            titles = check_titles(nb)
+            source = None
+        titles = check_titles(source if source is not None else nb)
+        if source is not None:
+            restore_figures(nb, source)
         checks = []
         for cell in nb.cells:
             if is_test_cell(cell):
@@ -166,6 +170,18 @@ def clean_html(html) -> str:
     html = html.decode() if isinstance(html, bytes) else str(html)
     return bleach.clean(html, tags=SAFE_TAGS, attributes=_safe_attribute,
                         protocols={"http", "https", "mailto", "data"}, strip=False, strip_comments=True)
+
+
+def restore_figures(nb, source) -> None:
+    """Give markdown cells the instructor's attachments (figures) back, by cell id: intake drops
+    whatever a student's cell carried, so only the instructor's images reach the feedback."""
+    figures = {c.get("id"): c.get("attachments") for c in source.cells
+               if c.cell_type == "markdown" and c.get("attachments")}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.pop("attachments", None)
+            if cell.get("id") in figures:
+                cell["attachments"] = copy.deepcopy(figures[cell.id])
 
 
 @functools.lru_cache(maxsize=1)
