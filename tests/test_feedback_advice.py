@@ -101,3 +101,19 @@ def test_the_sanitizer_keeps_what_prose_needs():
              '<table><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>'
              '<img src="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=" alt="計算グラフ"><a href="#top">上へ</a>')
     assert clean_html(prose) == prose
+
+
+def test_feedback_gets_the_instructors_figures_and_never_the_students():
+    import copy
+
+    from autograder.nbgrader_bridge import restore_figures
+
+    source = read_notebook(REPO / "source" / "day2" / "2_5_backprop_layers.ipynb")
+    graded = copy.deepcopy(source)
+    figures = {c.id: c.attachments for c in source.cells if c.cell_type == "markdown" and c.get("attachments")}
+    assert "apple_graph.svg" in figures["2-5-backprop-layers-02"]
+    for cell in graded.cells:  # what intake leaves: no attachments; plus one the student added
+        cell.pop("attachments", None)
+    graded.cells[0]["attachments"] = {"x.svg": {"image/svg+xml": "PHN2Zz48L3N2Zz4="}}
+    restore_figures(graded, source)
+    assert {c.id: c.get("attachments") for c in graded.cells if c.get("attachments")} == figures

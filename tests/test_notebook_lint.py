@@ -11,7 +11,10 @@ offending text, on
   ``$…$``: JupyterLab takes math out before it parses tables, nbconvert's feedback does not —
   write ``\\lvert x \\rvert``);
 - math macros MathJax does not know (the list below is what MathJax 3 typesets with the TeX
-  input and all its extensions loaded, as in JupyterLab and in the offline feedback).
+  input and all its extensions loaded, as in JupyterLab and in the offline feedback);
+- diagrams drawn as ASCII art (they fall apart in proportional fonts and on phones: draw an SVG
+  and attach it to the cell, as scripts/draw_computational_graphs.py does for 2_5), and
+  ``attachment:`` images the cell does not carry.
 """
 
 from __future__ import annotations
@@ -75,12 +78,21 @@ def _table_cells(line: str) -> int:
     return len(re.split(r"(?<!\\)\|", row))
 
 
-def lint_markdown(text: str) -> list[str]:
+_ASCII_GRAPH = re.compile(r"[┌┐┘]|─\s*\(|\)\s*─|-+>\s*\(")  # corners and edges into (×) nodes; tree views (├ └) pass
+
+
+def lint_markdown(text: str, attachments: dict | None = None) -> list[str]:
     """Problems of one markdown cell, each with the offending text."""
     problems = []
     lines = text.splitlines()
     tokens = _MD.parse(text)
     for token in tokens:
+        if token.type in ("fence", "code_block") and _ASCII_GRAPH.search(token.content):
+            problems.append(f"ASCII アートの図です（SVG を描いてセルに添付してください）: {token.content.strip()[:60]}")
+        for child in token.children or []:
+            name = child.attrGet("src") if child.type == "image" else None
+            if isinstance(name, str) and name.startswith("attachment:") and name[11:] not in (attachments or {}):
+                problems.append(f"添付されていない画像を参照しています: {name}")
         if token.type == "table_open" and token.map:
             start, end = token.map
             header = _table_cells(lines[start])
@@ -114,7 +126,7 @@ def test_markdown_cells_render_as_written(path):
     rel = path.relative_to(REPO).as_posix()
     found = [f"{rel} セル {cell.get('id', '?')}: {problem}"
              for cell in read_notebook(path).cells if cell.cell_type == "markdown"
-             for problem in lint_markdown(cell.source)]
+             for problem in lint_markdown(cell.source, cell.get("attachments"))]
     assert not found, "\n".join(found)
 
 
@@ -123,6 +135,8 @@ def test_markdown_cells_render_as_written(path):
     ("| 関数 | 値 |\n| --- | --- |\n| 絶対値 | $|x|$ |\n", "表の行"),
     ("$\\bm{x}$ と書きます", "\\bm"),
     ("$$\\foo{x} = 1$$", "\\foo"),
+    ("```\nりんご 100 ──┐\n            (×) ── 200\n個数     2 ──┘\n```", "ASCII"),
+    ("![図](attachment:graph.svg)", "添付されていない"),
 ])
 def test_the_lint_catches_each_kind_of_problem(text, expected):
     problems = lint_markdown(text)
@@ -135,6 +149,7 @@ def test_the_lint_catches_each_kind_of_problem(text, expected):
     "| 関数 | 値 |\n| --- | --- |\n| 絶対値 | $\\lvert x \\rvert$ |\n",
     "$$\\frac{\\partial L}{\\partial \\boldsymbol{W}} = \\boldsymbol{X}^\\top \\frac{\\partial L}{\\partial \\boldsymbol{Y}}$$",
     "`a__b` と `**kwargs`",
+    "```\nsubmission/\n├── submit_katakana.ipynb\n└── model.npz\n```",
 ])
 def test_the_lint_accepts_what_renders(text):
     assert lint_markdown(text) == []
