@@ -1,51 +1,63 @@
-"""Draw the computational graphs of 2_5_backprop_layers as SVG and embed them in the source notebook.
+"""Draw the computational graphs of 2_5_backprop_layers and embed them in the source notebook.
 
 The figures the book draws (the apple example, the addition and multiplication nodes, the Sigmoid,
-Affine and Softmax-with-Loss layers) become attachments of the markdown cells that refer to them,
-so they travel with the notebook into release/ and into the feedback. Forward values are black
-arrows above an edge, backward derivatives red arrows below it. Run after changing a figure:
+Affine and Softmax-with-Loss layers) become PNG attachments of the markdown cells that refer to
+them, so they travel with the notebook into release/ and into the feedback (JupyterLab renders
+attachments of the image types png/jpeg/gif/webp/bmp only, not SVG). Forward values are black
+arrows above an edge, backward derivatives red arrows below it. Coordinates are in pixels of the
+design size; the PNG is drawn at 1.25× for sharp text. Run after changing a figure:
 
     .venv/bin/python scripts/draw_computational_graphs.py && .venv/bin/course-build
-
-The output is deterministic (same SVG bytes every run).
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import math
 from pathlib import Path
 
-from autograder.notebook_cells import read_notebook, write_notebook
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib_fontja  # noqa: E402,F401  (Japanese font for the labels)
+from matplotlib import patches  # noqa: E402
+
+from autograder.notebook_cells import read_notebook, write_notebook  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "source" / "day2" / "2_5_backprop_layers.ipynb"
-FONT = "'Noto Sans CJK JP','Hiragino Sans','Yu Gothic','Meiryo',sans-serif"
 BACK = "#c62828"
+SCALE = 1.25  # output pixels per design pixel
+_ANCHOR = {"middle": "center", "start": "left", "end": "right"}
 
 
 class Figure:
     def __init__(self, width: int, height: int, title: str):
         self.width, self.height, self.title = width, height, title
-        self.items: list[str] = []
+        self.fig = plt.figure(figsize=(width / 100, height / 100), dpi=100 * SCALE)
+        self.ax = self.fig.add_axes((0, 0, 1, 1))
+        self.ax.set_xlim(0, width)
+        self.ax.set_ylim(height, 0)
+        self.ax.set_axis_off()
 
     def text(self, x, y, s, size=15, anchor="middle", color="#222", weight="normal"):
-        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        self.items.append(f'<text x="{x:g}" y="{y:g}" font-size="{size}" text-anchor="{anchor}" fill="{color}" '
-                          f'font-weight="{weight}">{s}</text>')
+        self.ax.text(x, y, s, fontsize=size * 0.72, ha=_ANCHOR[anchor], va="baseline", color=color,
+                     fontweight=weight, zorder=4)
 
     def node(self, x, y, label, r=24):
-        self.items.append(f'<circle cx="{x:g}" cy="{y:g}" r="{r}" fill="#fff" stroke="#333" stroke-width="1.6"/>')
-        self.text(x, y + 6, label, size=17)
+        self.ax.add_patch(patches.Circle((x, y), r, facecolor="white", edgecolor="#333", lw=1.2, zorder=3))
+        self.ax.text(x, y, label, fontsize=12, ha="center", va="center", zorder=4)
 
     def box(self, x, y, w, h, label, fill="#e8f0fe"):
-        self.items.append(f'<rect x="{x - w / 2:g}" y="{y - h / 2:g}" width="{w:g}" height="{h:g}" rx="8" '
-                          f'fill="{fill}" stroke="#333" stroke-width="1.6"/>')
-        self.text(x, y + 5, label, size=15)
+        self.ax.add_patch(patches.FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=8",
+                                                 facecolor=fill, edgecolor="#333", lw=1.2, zorder=3))
+        self.ax.text(x, y, label, fontsize=11, ha="center", va="center", zorder=4)
 
     def line(self, x1, y1, x2, y2, color="#333", head=True):
-        marker = ' marker-end="url(#head-back)"' if head and color == BACK else ' marker-end="url(#head)"' if head else ""
-        self.items.append(f'<line x1="{x1:g}" y1="{y1:g}" x2="{x2:g}" y2="{y2:g}" stroke="{color}" '
-                          f'stroke-width="1.6"{marker}/>')
+        self.ax.annotate("", xy=(x2, y2), xytext=(x1, y1), zorder=2,
+                         arrowprops=dict(arrowstyle="-|>" if head else "-", color=color, lw=1.2,
+                                         shrinkA=0, shrinkB=0, mutation_scale=12))
 
     def edge(self, a, b, forward="", backward="", gap=7, shorten=(0, 0), at=0.5, size=15):
         """An edge from point a to point b: forward arrow (value above), backward arrow (value below)."""
@@ -63,17 +75,12 @@ class Figure:
             self.line(x2 - nx * gap, y2 - ny * gap, x1 - nx * gap, y1 - ny * gap, color=BACK)
             self.text(mx - nx * (gap + 10), my - ny * (gap + 10) + (12 if ny < 0 else 0), backward, color=BACK, size=size)
 
-    def svg(self) -> str:
-        defs = ('<defs>'
-                '<marker id="head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-                'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker>'
-                f'<marker id="head-back" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-                f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{BACK}"/></marker></defs>')
-        body = "\n".join(self.items)
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.width}" height="{self.height}" '
-                f'viewBox="0 0 {self.width} {self.height}" font-family="{FONT}">\n'
-                f'<!-- generated by scripts/draw_computational_graphs.py -->\n<title>{self.title}</title>\n'
-                f'<rect width="100%" height="100%" fill="#fff"/>\n{defs}\n{body}\n</svg>\n')
+    def png(self) -> bytes:
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", facecolor="white",
+                         metadata={"Software": None, "Title": self.title})
+        plt.close(self.fig)
+        return buffer.getvalue()
 
 
 def legend(fig: Figure, x: float, y: float) -> None:
@@ -83,7 +90,7 @@ def legend(fig: Figure, x: float, y: float) -> None:
     fig.text(x + 168, y + 5, "逆伝播（微分）", size=13, anchor="start", color=BACK)
 
 
-def apple_graph() -> str:
+def apple_graph() -> bytes:
     fig = Figure(640, 260, "りんごの買い物の計算グラフ（順伝播と逆伝播）")
     mul1, mul2 = (310, 95), (490, 165)
     fig.text(20, 60, "りんごの値段", anchor="start")
@@ -98,28 +105,28 @@ def apple_graph() -> str:
     fig.node(*mul1, "×")
     fig.node(*mul2, "×")
     legend(fig, 20, 20)
-    return fig.svg()
+    return fig.png()
 
 
-def node_rules() -> str:
+def node_rules() -> bytes:
     fig = Figure(640, 230, "加算ノードと乗算ノードの逆伝播")
-    fig.text(150, 28, "加算ノード z = x + y", weight="bold")
+    fig.text(150, 28, "加算ノード z = x + y", size=16)
     add = (200, 120)
     fig.edge((50, 70), add, "x", "∂L/∂z · 1", shorten=(0, 26))
     fig.edge((50, 170), add, "y", "∂L/∂z · 1", shorten=(0, 26))
     fig.edge(add, (300, 120), "z", "∂L/∂z", shorten=(26, 0))
     fig.node(*add, "+")
-    fig.text(470, 28, "乗算ノード z = x y", weight="bold")
+    fig.text(470, 28, "乗算ノード z = x y", size=16)
     mul = (520, 120)
     fig.edge((370, 70), mul, "x", "∂L/∂z · y", shorten=(0, 26))
     fig.edge((370, 170), mul, "y", "∂L/∂z · x", shorten=(0, 26))
     fig.edge(mul, (620, 120), "z", "∂L/∂z", shorten=(26, 0))
     fig.node(*mul, "×")
     fig.text(320, 222, "加算はそのまま流し、乗算は「もう一方の入力」を掛けて流す", size=13, color="#555")
-    return fig.svg()
+    return fig.png()
 
 
-def sigmoid_graph() -> str:
+def sigmoid_graph() -> bytes:
     fig = Figure(900, 210, "Sigmoid レイヤの計算グラフ")
     xs, y = [200, 390, 560, 720], 100
     fig.edge((20, y), (xs[0], y), "x", "∂L/∂y · y² exp(−x)", shorten=(0, 28), size=13)
@@ -132,24 +139,24 @@ def sigmoid_graph() -> str:
     fig.text(560, 150, "+ の下の入力 1 は省略", size=12, color="#555")
     fig.text(450, 190, "y² exp(−x) = y (1 − y) なので、∂L/∂x = ∂L/∂y · y (1 − y)", size=14, color=BACK)
     legend(fig, 20, 22)
-    return fig.svg()
+    return fig.png()
 
 
-def affine_graph() -> str:
+def affine_graph() -> bytes:
     fig = Figure(680, 260, "Affine レイヤの計算グラフ（バッチ版）")
     dot, add = (300, 110), (490, 150)
-    fig.edge((20, 60), dot, "X (N, D)", "∂L/∂Y · Wᵀ (N, D)", shorten=(0, 30), at=0.4, size=14)
-    fig.edge((20, 170), dot, "W (D, M)", "Xᵀ · ∂L/∂Y (D, M)", shorten=(0, 30), at=0.4, size=14)
+    fig.edge((20, 60), dot, "X (N, D)", "∂L/∂Y · W$^{\\mathsf{T}}$ (N, D)", shorten=(0, 30), at=0.4, size=14)
+    fig.edge((20, 170), dot, "W (D, M)", "X$^{\\mathsf{T}}$ · ∂L/∂Y (D, M)", shorten=(0, 30), at=0.4, size=14)
     fig.edge(dot, add, "X·W (N, M)", "", shorten=(30, 26), size=14)
-    fig.edge((230, 235), add, "B (M,)", "∂L/∂Y の axis=0 の合計 (M,)", shorten=(0, 26), at=0.45, size=14)
+    fig.edge((230, 235), add, "B (M,)", "∂L/∂Y の axis=0 の合計 (M,)", shorten=(0, 26), at=0.7, size=14)
     fig.edge(add, (660, 150), "Y (N, M)", "∂L/∂Y (N, M)", shorten=(26, 0), size=14)
     fig.node(*dot, "dot", r=30)
     fig.node(*add, "+")
     legend(fig, 20, 22)
-    return fig.svg()
+    return fig.png()
 
 
-def softmax_loss_graph() -> str:
+def softmax_loss_graph() -> bytes:
     fig = Figure(680, 220, "Softmax-with-Loss レイヤの計算グラフ")
     soft, loss = (250, 110), (480, 110)
     fig.text(340, 55, "途中の複雑な微分は打ち消し合い、出力と教師データの差 y − t だけが残る", size=13, color=BACK)
@@ -161,16 +168,16 @@ def softmax_loss_graph() -> str:
     fig.box(*soft, 120, 48, "Softmax")
     fig.box(*loss, 150, 48, "Cross Entropy Error", fill="#fdecea")
     legend(fig, 20, 22)
-    return fig.svg()
+    return fig.png()
 
 
 # markdown cell id -> (attachment name, drawing, alternative text); the cell shows it where it says
 FIGURES = {
-    "2-5-backprop-layers-02": [("apple_graph.svg", apple_graph, "りんごの買い物の計算グラフ"),
-                               ("node_rules.svg", node_rules, "加算ノードと乗算ノードの逆伝播")],
-    "2-5-backprop-layers-23": [("sigmoid_graph.svg", sigmoid_graph, "Sigmoid レイヤの計算グラフ")],
-    "2-5-backprop-layers-31": [("affine_graph.svg", affine_graph, "Affine レイヤの計算グラフ")],
-    "2-5-backprop-layers-37": [("softmax_loss_graph.svg", softmax_loss_graph, "Softmax-with-Loss レイヤの計算グラフ")],
+    "2-5-backprop-layers-02": [("apple_graph.png", apple_graph, "りんごの買い物の計算グラフ"),
+                               ("node_rules.png", node_rules, "加算ノードと乗算ノードの逆伝播")],
+    "2-5-backprop-layers-23": [("sigmoid_graph.png", sigmoid_graph, "Sigmoid レイヤの計算グラフ")],
+    "2-5-backprop-layers-31": [("affine_graph.png", affine_graph, "Affine レイヤの計算グラフ")],
+    "2-5-backprop-layers-37": [("softmax_loss_graph.png", softmax_loss_graph, "Softmax-with-Loss レイヤの計算グラフ")],
 }
 
 
@@ -178,9 +185,11 @@ def embed(nb) -> list[str]:
     """Put every figure into its cell's attachments; return the references a cell lacks."""
     missing = []
     for cell in nb.cells:
+        if cell.get("id") in FIGURES:
+            cell["attachments"] = {}
         for name, draw, alt in FIGURES.get(cell.get("id"), []):
-            data = base64.b64encode(draw().encode("utf-8")).decode("ascii")
-            cell.setdefault("attachments", {})[name] = {"image/svg+xml": data}
+            data = base64.b64encode(draw()).decode("ascii")
+            cell.setdefault("attachments", {})[name] = {"image/png": data}
             if f"(attachment:{name})" not in cell.source:
                 missing.append(f"{cell.id}: ![{alt}](attachment:{name})")
     return missing

@@ -111,7 +111,7 @@ def test_feedback_gets_the_instructors_figures_and_never_the_students():
     source = read_notebook(REPO / "source" / "day2" / "2_5_backprop_layers.ipynb")
     graded = copy.deepcopy(source)
     figures = {c.id: c.attachments for c in source.cells if c.cell_type == "markdown" and c.get("attachments")}
-    assert "apple_graph.svg" in figures["2-5-backprop-layers-02"]
+    assert "apple_graph.png" in figures["2-5-backprop-layers-02"]
     for cell in graded.cells:  # what intake leaves: no attachments; plus one the student added
         cell.pop("attachments", None)
     graded.cells[0]["attachments"] = {"x.svg": {"image/svg+xml": "PHN2Zz48L3N2Zz4="}}

@@ -12,7 +12,7 @@ offending text, on
   write ``\\lvert x \\rvert``);
 - math macros MathJax does not know (the list below is what MathJax 3 typesets with the TeX
   input and all its extensions loaded, as in JupyterLab and in the offline feedback);
-- diagrams drawn as ASCII art (they fall apart in proportional fonts and on phones: draw an SVG
+- diagrams drawn as ASCII art (they fall apart in proportional fonts and on phones: draw a PNG figure
   and attach it to the cell, as scripts/draw_computational_graphs.py does for 2_5), and
   ``attachment:`` images the cell does not carry.
 """
@@ -81,14 +81,19 @@ def _table_cells(line: str) -> int:
 _ASCII_GRAPH = re.compile(r"[┌┐┘]|─\s*\(|\)\s*─|-+>\s*\(")  # corners and edges into (×) nodes; tree views (├ └) pass
 
 
+# what JupyterLab's attachment resolver renders (imageRendererFactory); an SVG attachment shows as broken
+ATTACHMENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"}
+
+
 def lint_markdown(text: str, attachments: dict | None = None) -> list[str]:
     """Problems of one markdown cell, each with the offending text."""
-    problems = []
+    problems = [f"添付画像 {name} の形式 {mime} は JupyterLab で表示されません（PNG にしてください）"
+                for name, bundle in (attachments or {}).items() for mime in bundle if mime not in ATTACHMENT_TYPES]
     lines = text.splitlines()
     tokens = _MD.parse(text)
     for token in tokens:
         if token.type in ("fence", "code_block") and _ASCII_GRAPH.search(token.content):
-            problems.append(f"ASCII アートの図です（SVG を描いてセルに添付してください）: {token.content.strip()[:60]}")
+            problems.append(f"ASCII アートの図です（図を PNG で描いてセルに添付してください）: {token.content.strip()[:60]}")
         for child in token.children or []:
             name = child.attrGet("src") if child.type == "image" else None
             if isinstance(name, str) and name.startswith("attachment:") and name[11:] not in (attachments or {}):
@@ -141,6 +146,11 @@ def test_markdown_cells_render_as_written(path):
 def test_the_lint_catches_each_kind_of_problem(text, expected):
     problems = lint_markdown(text)
     assert any(expected in p for p in problems), problems
+
+
+def test_the_lint_catches_attachments_jupyterlab_cannot_show():
+    problems = lint_markdown("![図](attachment:graph.svg)", {"graph.svg": {"image/svg+xml": "PHN2Zy8+"}})
+    assert any("JupyterLab で表示されません" in p for p in problems), problems
 
 
 @pytest.mark.parametrize("text", [
