@@ -41,7 +41,7 @@ def test_a_misspelled_name_of_this_day_gets_the_right_name():
     assert "1_4_softmax_trainee.ipynb に名前を変えて" in suggest_name("1_4_softmax_trainee (1).ipynb", DAY1, OTHER_DAYS)
 
 
-@pytest.mark.parametrize("name", ["homework.ipynb", "2_9_something_else.ipynb", "batch_final_v3_kai.ipynb"])
+@pytest.mark.parametrize("name", ["homework.ipynb", "2_9_something_else.ipynb", "report_final_v3.ipynb"])
 def test_a_name_close_to_nothing_gets_no_guess(name):
     advice = suggest_name(name, DAY1, OTHER_DAYS)
     assert "名前を変えて" not in advice and "配布されたファイル名" in advice
@@ -117,3 +117,9 @@ def test_feedback_gets_the_instructors_figures_and_never_the_students():
     graded.cells[0]["attachments"] = {"x.svg": {"image/svg+xml": "PHN2Zz48L3N2Zz4="}}
     restore_figures(graded, source)
     assert {c.id: c.get("attachments") for c in graded.cells if c.get("attachments")} == figures
+
+
+def test_a_name_with_the_notebooks_topic_gets_that_notebook():
+    advice = suggest_name("softmax_kadai.ipynb", DAY1, OTHER_DAYS)
+    assert "1_4_softmax_trainee.ipynb に名前を変えて" in advice
+    assert "day2" in suggest_name("backprop_layers_kadai.ipynb", DAY1, OTHER_DAYS)

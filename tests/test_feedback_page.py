@@ -21,7 +21,7 @@ import pytest
 from autograder import grade
 from autograder.notebook_cells import SKIP_TAG, grade_id, is_test_cell
 
-from .grading_support import answer, make_course_root, submit, with_answer
+from .grading_support import answer, make_course_root, submit, trainee, with_answer
 
 DAY, NB = "day1", "1_2_activation_function"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -48,8 +48,10 @@ def _student_plot() -> str:
 
 
 def _submission(plot: str):
-    """The answer notebook with a wrong sigmoid, saved outputs in the demo cells, hostile HTML."""
-    nb = with_answer(answer(DAY, NB), "sigmoid_answer", WRONG_SIGMOID)
+    """The answer notebook with a wrong sigmoid, tanh left as handed out, saved outputs in the
+    demo cells, hostile HTML."""
+    stub = next(c.source for c in trainee(DAY, NB).cells if grade_id(c) == "tanh_answer")
+    nb = with_answer(with_answer(answer(DAY, NB), "sigmoid_answer", WRONG_SIGMOID), "tanh_answer", stub)
     nb.cells.insert(1, nbformat.v4.new_markdown_cell(HOSTILE_MARKDOWN))
     demo = [c for c in nb.cells if c.cell_type == "code" and SKIP_TAG in c.metadata.get("tags", [])]
     demo[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="自分で実行した出力 12345\n"),
@@ -90,8 +92,9 @@ def test_the_table_names_every_check_as_the_notebook_does_with_points_and_messag
     assert "課題 2" in sigmoid and "✘ 不合格" in sigmoid and "0 / 2" in sigmoid
     message = re.search(r'<td class="course-message">(.*?)</td>', sigmoid, re.S).group(1)
     assert message.startswith("sigmoid: 「") and "考えられる原因: 符号が逆です" in message
-    assert "✔ 合格" in rows[ids.index("tanh")]
-    assert "合計: 11 / 13 点" in html
+    assert "✘ 不合格" in rows[ids.index("tanh")] and "まだ解答が書かれていません" in rows[ids.index("tanh")]
+    assert "✔ 合格" in rows[ids.index("relu")]
+    assert "合計: 10 / 13 点" in html
     assert html.count("Test cell") == 0
 
 
@@ -105,6 +108,7 @@ def test_nbgraders_english_labels_are_japanese(feedback):
     for english in ("Student's answer", "Comments:", "No response.", "Score:", "Grade cell", "(Top)"):
         assert english not in html, english
     assert "あなたの解答" in html and "得点:" in html and "テストセル" in html
+    assert "解答が書かれていません（配布されたときのままです）" in html  # nbgrader's "No response."
 
 
 def test_the_students_own_outputs_and_plots_are_kept(feedback):
