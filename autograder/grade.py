@@ -49,7 +49,7 @@ from .execute import SLOT_UID_BASE, KernelSupply, Limits, acquire_slot, kill_uid
 from .gradebook_update import (apply_changes, has_submissions, pending_changes, source_changed_message,
                                students_with_submissions, update_gradebook)
 from .intake import demo_notebook_note, notebook_name_for, suggest_name
-from .nbgrader_bridge import result_path
+from .nbgrader_bridge import reason_line, result_path
 from .nbgrader_setup import repo_root
 from .notebook_cells import TRAINEE_SUFFIX, read_notebook, write_notebook
 from .sandbox import release_mounts
@@ -81,8 +81,14 @@ def _submitted_files(folder: Path, student: str, notes: dict) -> list[Path]:
     return found
 
 
+def notebooks_of_other_days(root: Path, day: str) -> dict[str, str]:
+    """Notebook stem -> day, for every day of the course but ``day`` (for the rename advice)."""
+    return {p.stem: p.parent.name for p in sorted((root / "source").glob("day*/*.ipynb")) if p.parent.name != day}
+
+
 def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
-                  notebooks: set[str] | None, demos: set[str] = frozenset()) -> tuple[list[Task], dict[str, list[str]]]:
+                  notebooks: set[str] | None, demos: set[str] = frozenset(),
+                  other_days: dict[str, str] | None = None) -> tuple[list[Task], dict[str, list[str]]]:
     """Tasks to grade and, per student, notes about files that were not taken."""
     tasks, notes = [], defaultdict(list)
     for folder in sorted(submissions.iterdir()):
@@ -98,7 +104,7 @@ def collect_tasks(submissions: Path, known: set[str], students: set[str] | None,
         for path in _submitted_files(folder, student, notes):
             name = notebook_name_for(path.name, known)
             if name is None:
-                notes[student].append(demo_notebook_note(path.name, demos) or suggest_name(path.name, known))
+                notes[student].append(demo_notebook_note(path.name, demos) or suggest_name(path.name, known, other_days))
                 continue
             if name in chosen:
                 keep = chosen[name] if chosen[name].stem.endswith(TRAINEE_SUFFIX) else path
@@ -295,15 +301,6 @@ def score_table(root: Path, day: str) -> dict[str, dict[str, tuple[float, float]
     return table
 
 
-def reason_line(message: str) -> str:
-    """The line of a verdict message that says why (not the header or the input)."""
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    for line in lines[1:]:
-        if not line.startswith("入力:"):
-            return line[:120]
-    return lines[0][:120] if lines else ""
-
-
 def summary_lines(root: Path, students: list[str], notebooks: list[str]) -> list[str]:
     passes, totals, failures = Counter(), Counter(), Counter()
     for student in students:
@@ -371,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         apply_changes(root, args.day, changes)
         print("\n".join([f"{args.day} のデモのノートブックの変更を成績表に反映しました（採点には影響しません）:",
                          *changes.describe()]))
-    tasks, notes = collect_tasks(args.submissions.resolve(), set(sources), students, notebooks, demos)
+    tasks, notes = collect_tasks(args.submissions.resolve(), set(sources), students, notebooks, demos,
+                                 notebooks_of_other_days(root, args.day))
     if notebooks is not None and not notebooks:  # --update-source with nothing to run again
         tasks = []
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout)

@@ -48,6 +48,25 @@ def sanitize_outputs(outputs) -> list[dict]:
     return kept
 
 
+OWN_OUTPUT_NOTE = "（提出されたノートブックに保存されていた出力です。このセルは採点では実行していません）\n"
+
+
+def own_outputs_of_skipped_cells(submitted, normalized, run_nb, probe_cells: set[int]) -> dict[str, list[dict]]:
+    """The student's saved outputs (sanitized, marked as such) of the demo cells that grading
+    did not run, so that the feedback keeps the student's own plots and prints."""
+    shown = {cell.get("id"): cell.source for cell in normalized.cells}
+    saved = {cell.get("id"): cell.get("outputs", []) for cell in submitted.cells if cell.cell_type == "code"}
+    kept = {}
+    for i, cell in enumerate(run_nb.cells):
+        if cell.cell_type != "code" or i in probe_cells or cell.get("id") not in shown:
+            continue
+        if cell.source != shown[cell.id] and saved.get(cell.id):
+            outputs = sanitize_outputs(saved[cell.id])
+            if outputs:
+                kept[cell.id] = [{"output_type": "stream", "name": "stdout", "text": OWN_OUTPUT_NOTE}, *outputs]
+    return kept
+
+
 def failed_everywhere(source_nb, message: str) -> list[dict]:
     return [{"grade_id": grade_id(c), "passed": False, "message": message}
             for c in source_nb.cells if is_test_cell(c)]
@@ -89,5 +108,6 @@ def grade_file(path: Path, notebook: str, source_nb, *, work: Path, slot: int = 
         cell.id: sanitize_outputs(cell.get("outputs", []))
         for i, cell in enumerate(run_nb.cells) if cell.cell_type == "code" and i not in probe_cells
     }
+    result["outputs"].update(own_outputs_of_skipped_cells(submitted, normalized.notebook, run_nb, probe_cells))
     result["seconds"] = round(time.monotonic() - started, 3)
     return result

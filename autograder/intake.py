@@ -74,15 +74,36 @@ def demo_notebook_note(filename: str, demos: set[str]) -> str | None:
     return f"{filename} は採点のないデモのノートブック（{name}）です。提出は不要で、成績には影響しません。"
 
 
-def suggest_name(filename: str, known: set[str]) -> str:
-    """A 'rename to …' hint for a file whose name matches no notebook."""
-    import difflib
+CLOSE_NAME = 0.75  # difflib ratio above which a file name is taken for a misspelling of a notebook's
 
+
+def _closeness(stem: str, name: str) -> float:
+    """How surely the file ``stem`` means notebook file ``name``: the difflib ratio, or CLOSE_NAME
+    when the stem contains the notebook's topic (``softmax_kadai`` → ``1_4_softmax``)."""
+    import difflib
+    import re
+
+    topic = re.sub(r"^\d+_\d+_", "", name.removesuffix(TRAINEE_SUFFIX))
+    ratio = difflib.SequenceMatcher(None, stem, name).ratio()
+    return max(ratio, CLOSE_NAME if len(topic) >= 5 and topic in stem else 0.0)
+
+
+def suggest_name(filename: str, known: set[str], other_days: dict[str, str] | None = None) -> str:
+    """A 'rename to …' hint for a file whose name matches no notebook of the day being graded.
+
+    Only a close name of this day is suggested; a file that is (or is close to) a notebook of
+    another day (``other_days``: notebook stem -> day) is said to belong to that day's grading.
+    """
     stem = Path(filename).stem.replace(" ", "_")
-    candidates = sorted(known) + [k + TRAINEE_SUFFIX for k in known]
-    close = difflib.get_close_matches(stem, candidates, n=1, cutoff=0.5)
-    if close:
-        return f"ファイル名 {filename} はどの課題とも一致しません。{close[0]}.ipynb に名前を変えて提出してください。"
+    owner = {k: None for k in known} | {k: day for k, day in (other_days or {}).items() if k not in known}
+    candidates = {name: day for k, day in owner.items() for name in (k + TRAINEE_SUFFIX, k)}
+    scored = sorted(((_closeness(stem, name), name) for name in candidates), key=lambda x: -x[0])
+    best = scored[0][1] if scored and scored[0][0] >= CLOSE_NAME else None
+    if best is not None and candidates[best] is not None:
+        return (f"ファイル {filename} は {candidates[best]} の課題です。{candidates[best]} の採点で採点されます"
+                "（この採点には含めません）。")
+    if best is not None:
+        return f"ファイル名 {filename} はどの課題とも一致しません。{best}.ipynb に名前を変えて提出してください。"
     return (f"ファイル名 {filename} はどの課題とも一致しません。配布されたファイル名（例: "
             f"{sorted(known)[0]}{TRAINEE_SUFFIX}.ipynb）のまま提出してください。")
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from .nbgrader_bridge import FEEDBACK_TEMPLATE, FEEDBACK_TEMPLATE_DIR
+
 SOLUTION_STUB = "# ここに解答を書いてください\nraise NotImplementedError()"
 TEXT_STUB = "ここに解答を書いてください。"
 ASSIGNMENTS = ("day1",)
@@ -60,11 +62,17 @@ def configure(c: Config, root: Path | None = None) -> Config:
     ]
     c.Autograde.create_student = True
     c.OverwriteCells.add_missing_cells = True
-    # Feedback never shows hidden test code.
+    # Feedback never shows hidden test code; it is the course's Japanese page, readable offline
+    # (autograder/feedback_template, docs/grading.md "Feedback").
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.ClearHiddenTests",
         "nbgrader.preprocessors.GetGrades",
+        "autograder.nbgrader_bridge.FeedbackPage",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    c.HTMLExporter.template_name = FEEDBACK_TEMPLATE
+    c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATE_DIR)]
+    c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.filters = {"clean_html": "autograder.nbgrader_bridge.clean_html"}
     c.ClearHiddenTests.enforce_metadata = False
     return c
