@@ -345,6 +345,8 @@ def show_mistakes(images, t, probabilities, *, max_images: int = 30, ncols: int 
     """
     import matplotlib.pyplot as plt
 
+    import course.plotting  # noqa: F401  (Japanese labels)
+
     p = np.asarray(probabilities)
     t = np.asarray(t)
     predicted = p.argmax(axis=1)
@@ -495,18 +497,19 @@ def self_check(predict_proba: Callable, *, preprocess: Callable | None = None, n
     x, t = load_katakana()
     x_train, _, x_val, t_val = holdout_split(x, t, fraction=fraction, seed=seed)
     result = SelfCheckResult(ok=True)
+    blocking = []  # problems that make scoring pointless (no model, wrong shape, preprocess fails)
     trained_on = None
     if model_file is not None:
         try:
             trained_on = load_model(model_file).get("__inputs__")
         except ModelFileError as exc:
-            result.problems.append(str(exc))
-    if preprocess is not None and not result.problems:
+            blocking.append(str(exc))
+    if preprocess is not None and not blocking:
         try:
             shape = np.shape(preprocess(np.array(x_val[:2])))
             expected = expected_input_shape(network) if network is not None else None
             if expected is not None and not _fits(shape, expected):
-                result.problems.append(f"ネットワーク（{type(network).__name__}）の入力は形状 {_shape_text(expected)} ですが、"
+                blocking.append(f"ネットワーク（{type(network).__name__}）の入力は形状 {_shape_text(expected)} ですが、"
                                        f"preprocess は画像 2 枚に対して {_shape_text(shape)} を返しています。")
             else:
                 problems, warnings = check_input_range(preprocess, x_train, trained_on)
@@ -514,8 +517,9 @@ def self_check(predict_proba: Callable, *, preprocess: Callable | None = None, n
                 result.warnings += warnings
         except Exception as exc:  # the student's preprocess failed: say so instead of a raw traceback
             message = f"{type(exc).__name__}: {exc}"
-            result.problems.append(f"preprocess でエラーが起きました（{message}）。{explain_error(message) or ''}")
-    if not result.problems:
+            blocking.append(f"preprocess でエラーが起きました（{message}）。{explain_error(message) or ''}")
+    result.problems = blocking + result.problems
+    if not blocking:
         try:
             p = predict_in_batches(predict_proba, x_val)
         except PredictionError as exc:

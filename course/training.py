@@ -205,6 +205,8 @@ def compare_runs(folder, *, plot: bool = True) -> str:
     if plot:
         import matplotlib.pyplot as plt
 
+        import course.plotting  # noqa: F401  (Japanese labels)
+
         fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
         for run in runs:
             loss, val = run["history"].get("train_loss_list") or [], run["history"].get("val_acc_list") or []
