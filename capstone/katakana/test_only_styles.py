@@ -25,7 +25,7 @@ PER_FONT = 10
 STYLE_NAMES = {"handwriting": "手書き風", "brush": "毛筆", "printed": "活字"}
 
 
-def test_only_examples(t: np.ndarray, public: np.ndarray) -> dict[str, list[int]]:
+def examples_of_test_only_fonts(t: np.ndarray, public: np.ndarray) -> dict[str, list[int]]:
     """font file name → indices of public test images drawn with that test-only font."""
     test_only = {f.path for f in fonts_for("test")} - {f.path for f in fonts_for("train")}
     found: dict[str, dict[int, int]] = {}
@@ -48,7 +48,7 @@ def main() -> None:
 
     with np.load(TEST_SET, allow_pickle=False) as data:
         x, t, public = data["x"], data["t"], data["public"]
-    examples = test_only_examples(t, public)
+    examples = examples_of_test_only_fonts(t, public)
     styles = {f.path: f.style for f in fonts_for("test")}
     fig, axes = plt.subplots(len(examples), PER_FONT, figsize=(PER_FONT * 0.9, len(examples) * 1.0), squeeze=False,
                              gridspec_kw={"wspace": 0.15, "hspace": 0.45})
