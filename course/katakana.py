@@ -623,6 +623,8 @@ def missing_names(cells: list[tuple[int, str, bool]]) -> dict[str, bool]:
         else:
             bound |= b
             loaded |= l
+    if "*" in bound:  # "from x import *": the names it binds are unknown here
+        return {}
     missing = loaded - bound - set(dir(builtins)) - _IPYTHON_NAMES
     return {name: name in skipped_bound for name in sorted(missing)}
 

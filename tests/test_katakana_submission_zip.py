@@ -143,3 +143,12 @@ def test_an_unsaved_notebook_is_refused_in_a_real_kernel(tmp_path, model):
     out = "".join(o.get("text", "") for c in edited.cells if c.cell_type == "code" for o in c.outputs)
     assert "REFUSED" in out and "（preprocess）: ファイルに保存されている内容と、最後に実行した内容が違います" in out
     assert not (folder / "submission.zip").exists()
+
+
+def test_missing_names_are_read_but_never_bound():
+    cells = [(1, "import numpy as np\nfrom course.katakana import load_model", False),
+             (2, "def predict_proba(images):\n    return [softmax(z) for z in net(images)]", False),
+             (3, "from course.functions import softmax", True)]
+    assert kk.missing_names(cells) == {"net": False, "softmax": True}
+    assert kk.missing_names([(1, "from course.functions import *\nx = softmax", False)]) == {}
+    assert kk.missing_names([(1, "%matplotlib inline\nprint(len([i for i in range(3)]))", False)]) == {}
