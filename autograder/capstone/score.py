@@ -194,7 +194,7 @@ class ScoringFailure(Exception):
         self.kind, self.message, self.traceback, self.where = kind, message, traceback, where
 
 
-_PATH = re.compile(r"""(?P<path>/[^\s'",:()]+)""")
+_PATH = re.compile(r"""(?<![\w.-])(?P<path>/(?:[^\s'",:()/]+/)+[^\s'",:()/]+)""")  # at least two parts
 _FILE_LINE = re.compile(r"""^(?:File |\s*File ")(?P<path>/[^\s",:]+)""")
 _CELL_IN = re.compile(r"^(?:Cell|Input) In ?\[(?P<count>\d+)\]")
 _LIBRARY = re.compile(r".*/(?:site-packages|dist-packages|lib/python3\.\d+)/(?P<rel>.+)")
