@@ -2,8 +2,9 @@
 
 For every graded notebook X: ``X_trainee.ipynb`` (nbgrader's student version: solutions
 replaced by a Japanese stub, hidden tests removed, cells locked and check-summed) and
-``X.ipynb`` (the answer: solutions kept without markers, hidden tests removed). Demo
-notebooks are copied as they are. The output is byte-stable.
+``X.ipynb`` (the answer: solutions kept without markers, hidden tests removed). In the
+capstone (``FILL_IN_ONLY``) the fill-in alone is released, as ``X.ipynb``: it is the file the
+students submit. Demo notebooks are copied as they are. The output is byte-stable.
 
 Usage: ``course-build [dayN ...]`` (default: every day in source/), ``--check`` to only
 verify that release/ is what the build produces.
@@ -75,6 +76,13 @@ def _mark_generated(nb):
     return nb
 
 
+def write_fill_in_only(student_version, target: Path) -> Path:
+    """Release only the fill-in, under the notebook's own name (``FILL_IN_ONLY`` units: the
+    students submit exactly this file; the answer stays in source/)."""
+    write_notebook(_mark_generated(student_version), target)
+    return target
+
+
 def build_day(day: str, root: Path, out_dir: Path) -> list[Path]:
     source_day = root / "source" / day
     notebooks = sorted(source_day.glob("*.ipynb"))
@@ -89,6 +97,9 @@ def _write_day(source_day: Path, notebooks: list[Path], graded: set[str], studen
     written = []
     for path in notebooks:
         nb = read_notebook(path)
+        if path.stem in graded and day in FILL_IN_ONLY:
+            written.append(write_fill_in_only(read_notebook(students[path.stem]), out_dir / path.name))
+            continue
         if path.stem in graded:
             trainee = _mark_generated(read_notebook(students[path.stem]))
             target = out_dir / f"{path.stem}{TRAINEE_SUFFIX}.ipynb"
@@ -109,7 +120,8 @@ def days(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and p.name.startswith("day"))
 
 
-CAPSTONE = "capstone"  # released like a day (answer + trainee + demos) but scored by course-score
+CAPSTONE = "capstone"  # released like a day but scored by course-score
+FILL_IN_ONLY = {CAPSTONE}  # graded notebooks released as the fill-in alone, named like the source
 
 
 def release_units(root: Path) -> list[str]:

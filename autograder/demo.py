@@ -101,19 +101,18 @@ def capstone_demo(root: Path, out: Path) -> None:
     """Score three sample capstone submissions and print one line for each."""
     import nbformat
 
-    from .capstone.samples import zip_files
+    from .capstone.samples import answer_notebook_bytes, fill_in_notebook_bytes, zip_files
     from .capstone.score import archive, load_test_set, score_submission
 
-    release = root / "release" / "capstone"
     model = (root / "capstone" / "baselines" / "fc" / "model.npz").read_bytes()
-    answer = (release / "submit_katakana.ipynb").read_bytes()
+    answer = answer_notebook_bytes()
     logits = nbformat.reads(answer.decode("utf-8"), as_version=4)
     for cell in logits.cells:
         if "def predict_proba" in cell.source:
             cell.source = cell.source.replace("network.predict_proba(", "network.predict(")
     samples = {
         "sato": zip_files({"submit_katakana.ipynb": answer, "model.npz": model}),
-        "suzuki": zip_files({"submit_katakana.ipynb": (release / "submit_katakana_trainee.ipynb").read_bytes(), "model.npz": model}),
+        "suzuki": zip_files({"submit_katakana.ipynb": fill_in_notebook_bytes(), "model.npz": model}),
         "tanaka": zip_files({"submit_katakana.ipynb": nbformat.writes(logits).encode("utf-8"), "model.npz": model}),
     }
     test = load_test_set()

@@ -9,7 +9,8 @@ import time
 
 from sqlalchemy import func, select
 
-from autograder.capstone.samples import model_bytes, softmax_regression, zip_files
+from autograder.capstone.samples import (answer_notebook_bytes, fill_in_notebook_bytes, model_bytes, softmax_regression,
+                                        zip_files)
 
 from .admin import add_user, set_password
 from .config import load_settings
@@ -28,11 +29,9 @@ STUDENTS = [
 STUDENT_PASSWORD = "demo-student-pass"
 
 
-def submission_zip(params: dict | None, notebook: str = "submit_katakana.ipynb") -> bytes:
+def submission_zip(params: dict | None, filled_in: bool = True) -> bytes:
     """A zip like make_submission_zip makes: the submission notebook and model.npz."""
-    from autograder.nbgrader_setup import repo_root
-
-    files = {"submit_katakana.ipynb": (repo_root() / "release" / "capstone" / notebook).read_bytes()}
+    files = {"submit_katakana.ipynb": answer_notebook_bytes() if filled_in else fill_in_notebook_bytes()}
     if params is not None:
         files["model.npz"] = model_bytes(params)
     return zip_files(files)
@@ -40,7 +39,7 @@ def submission_zip(params: dict | None, notebook: str = "submit_katakana.ipynb")
 
 def sample_zips() -> dict[str, bytes]:
     return {"good": submission_zip(softmax_regression(200)), "weak": submission_zip(softmax_regression(15)),
-            "unfinished": submission_zip(softmax_regression(15), "submit_katakana_trainee.ipynb")}
+            "unfinished": submission_zip(softmax_regression(15), filled_in=False)}
 
 
 def setup(runtime: Runtime, submit: bool = True) -> list[int]:

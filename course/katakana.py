@@ -8,13 +8,19 @@ Everything a student needs besides their own network:
 * ``check_probabilities`` / ``score_predictions`` — the rules the scorer applies; the server's
   scorer (``autograder.capstone``) calls exactly these functions, so ``self_check`` on held-out
   training images measures the same thing the server measures on the hidden test set.
-* ``make_submission_zip`` — packs a submission folder within the scorer's limits.
+* ``self_check`` — scores held-out training images like the server and ends with one verdict
+  line (提出できます ✔ / 直してください ✘), diagnosing the usual mistakes (input range, input
+  shape, over-confident probabilities).
+* ``make_submission_zip`` — refuses a folder the scorer would reject or fail (``check_submission_folder``),
+  then packs it within the scorer's limits.
 
 Model file format ("genba-dl-model/1"): one ``.npz`` file written by ``numpy.savez`` without
 pickle. Every parameter is one numeric array stored under its own name (``W1``, ``b1``, ...:
 letters, digits and ``_``, at most 64 characters); the reserved entry ``__format__`` holds the
 text ``genba-dl-model/1`` and ``__architecture__`` a free text describing the network (for
-example ``"fc 784-100-15 relu"``). Files are read with ``allow_pickle=False``, at most
+example ``"MultiLayerNet(input_size=784, ...)"``); the optional ``__inputs__`` holds
+``[min, max, mean, std]`` of the preprocessed training inputs (``save_model(..., inputs=...)``).
+``load_model`` returns both reserved entries (the second only when present) with the parameters. Files are read with ``allow_pickle=False``, at most
 ``MAX_MODEL_BYTES`` bytes, and ``load_model`` checks the names and shapes a notebook declares.
 """
 
@@ -25,6 +31,7 @@ import os
 import re
 import zipfile
 from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -35,7 +42,9 @@ __all__ = [
     "ModelFileNotFoundError",
     "PredictionError", "SubmissionPackError", "load_katakana", "holdout_split", "kfold_indices",
     "save_model", "load_model", "check_probabilities", "predict_in_batches", "score_predictions",
-    "format_scores", "self_check", "make_submission_zip", "scoring_in_progress",
+    "format_scores", "self_check", "make_submission_zip", "scoring_in_progress", "SelfCheckResult",
+    "input_summary", "expected_input_shape", "explain_error", "check_input_range", "check_calibration",
+    "check_submission_folder", "show_mistakes",
 ]
 
 LABELS = tuple("アイウエオカキクケコサシスセソ")
@@ -160,8 +169,19 @@ def kfold_indices(t, k: int = 5, *, seed: int = 0):
 # ---------------------------------------------------------------------------------------------
 # model files
 
-def save_model(path, params: Mapping[str, np.ndarray], *, architecture: str = "") -> Path:
-    """学習したパラメータを提出用のモデルファイル（.npz、pickle なし）に保存する。"""
+def input_summary(x) -> np.ndarray:
+    """``[min, max, mean, std]`` of preprocessed inputs (float64): what a model file records."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.array([x.min(), x.max(), x.mean(), x.std()]) if x.size else np.zeros(4)
+
+
+def save_model(path, params: Mapping[str, np.ndarray], *, architecture: str = "", inputs=None) -> Path:
+    """学習したパラメータを提出用のモデルファイル（.npz、pickle なし）に保存する。
+
+    ``inputs`` (optional): the preprocessed training inputs; their range (``input_summary``) is
+    stored as ``__inputs__`` so that ``self_check`` can compare the submission's ``preprocess``
+    with what the model was trained on.
+    """
     path = Path(path)
     if path.suffix != ".npz":
         raise ModelFileError(f"モデルファイルの拡張子は .npz にしてください（{path.name}）。")
@@ -175,6 +195,8 @@ def save_model(path, params: Mapping[str, np.ndarray], *, architecture: str = ""
         arrays[name] = array
     arrays["__format__"] = np.array(MODEL_FORMAT)
     arrays["__architecture__"] = np.array(str(architecture))
+    if inputs is not None:
+        arrays["__inputs__"] = input_summary(inputs)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **arrays)
     size = path.stat().st_size
@@ -206,6 +228,9 @@ def load_model(path, *, expected_shapes: Mapping[str, tuple] | None = None) -> d
     if fmt is None or fmt.shape != () or str(fmt) != MODEL_FORMAT:
         raise ModelFileError(f"モデルファイル {path.name} は {MODEL_FORMAT} 形式ではありません（save_model で保存してください）。")
     architecture = arrays.pop("__architecture__", np.array(""))
+    inputs = arrays.pop("__inputs__", None)
+    if inputs is not None and (inputs.shape != (4,) or inputs.dtype.kind != "f"):
+        raise ModelFileError(f"モデルファイル {path.name} の __inputs__ の形式が違います（save_model で保存してください）。")
     for name, array in arrays.items():
         if array.dtype.kind not in "fiub":
             raise ModelFileError(f"モデルファイルのパラメータ {name} の型 {array.dtype} は数値ではありません。")
@@ -217,6 +242,8 @@ def load_model(path, *, expected_shapes: Mapping[str, tuple] | None = None) -> d
             raise ModelFileError(f"モデルファイル {path.name} のパラメータ {name} の形状が {tuple(shape)} ではなく "
                                  f"{tuple(arrays[name].shape)} です。ネットワークの構成と保存したモデルが合っているか確認してください。")
     arrays["__architecture__"] = str(architecture)
+    if inputs is not None:
+        arrays["__inputs__"] = inputs
     return arrays
 
 
@@ -294,7 +321,7 @@ def format_scores(scores: dict, title: str = "") -> str:
     """A Japanese text table of ``score_predictions`` output."""
     lines = [title] if title else []
     lines.append(f"正解率: {scores['accuracy'] * 100:.2f} %（{scores['correct']} / {scores['n']} 枚）")
-    lines.append(f"損失（交差エントロピー誤差の平均）: {scores['loss']:.4f}")
+    lines.append(f"損失（交差エントロピー誤差の平均）: {scores['loss'] + 0.0:.4f}")
     lines.append("文字ごとの正解率:")
     cells = [f"{LABELS[c]} {acc * 100:5.1f}%" if acc is not None else f"{LABELS[c]}   -  "
              for c, acc in enumerate(scores["per_class_accuracy"])]
@@ -309,49 +336,480 @@ def format_scores(scores: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
+def show_mistakes(images, t, probabilities, *, max_images: int = 30, ncols: int = 10, size: float = 1.1):
+    """間違えた画像を「正解→予測 確率」のタイトル付きで並べる（図の大きさは枚数に合わせる）。
+
+    ``images`` (N, 28, 28) as loaded, ``t`` the labels, ``probabilities`` (N, 15). Shows at most
+    ``max_images`` mistakes, in at most ``ncols`` columns with space between the images; returns
+    the figure (None when there is no mistake) and prints how many there are.
+    """
+    import matplotlib.pyplot as plt
+
+    import course.plotting  # noqa: F401  (Japanese labels)
+
+    p = np.asarray(probabilities)
+    t = np.asarray(t)
+    predicted = p.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != t)
+    shown = wrong[:max_images]
+    print(f"間違えた画像: {len(wrong)} 枚" + (f"（表示は最初の {len(shown)} 枚）" if len(shown) < len(wrong) else ""))
+    if not len(shown):
+        return None
+    cols = min(ncols, len(shown))
+    rows = int(np.ceil(len(shown) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size * 1.35), squeeze=False,
+                             gridspec_kw={"wspace": 0.35, "hspace": 0.6})
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), shown):
+        ax.imshow(np.asarray(images[i]).reshape(28, 28), cmap="gray_r")
+        ax.set_title(f"{LABELS[t[i]]}→{LABELS[predicted[i]]} {p[i, predicted[i]]:.0%}", fontsize=9)
+    return fig
+
+
 def scoring_in_progress() -> bool:
     """True inside the scorer's sandbox (self-checks and packing are skipped there)."""
     return os.environ.get(SCORING_ENV) == "1"
 
 
-def self_check(predict_proba: Callable, *, fraction: float = 0.2, seed: int = 0) -> dict | None:
-    """サーバーと同じ規則で、学習に使っていない検証用の画像に対して採点する。
+# ---------------------------------------------------------------------------------------------
+# diagnosing the usual mistakes (shared by self_check, make_submission_zip and the scorer)
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def expected_input_shape(network) -> tuple | None:
+    """The input shape a ``course.networks`` network takes, with ``"N"`` for the batch size."""
+    if hasattr(network, "input_dim"):
+        return ("N", *network.input_dim)
+    if hasattr(network, "input_size"):
+        return ("N", int(network.input_size))
+    return None
+
+
+def _fits(shape, expected) -> bool:
+    if len(expected) == 2:  # fully connected: every image is flattened anyway
+        return len(shape) >= 2 and int(np.prod(shape[1:])) == expected[1]
+    return tuple(shape[1:]) == tuple(expected[1:])
+
+
+_HINTS = [
+    (re.compile(r"not enough values to unpack \(expected 4, got 2\)"),
+     "CNN（ConvNet）の入力は 4 次元の (N, 1, 28, 28) です。preprocess が全結合用の (N, 784) を返していないか確認してください。"),
+    (re.compile(r"not enough values to unpack \(expected 4, got 3\)"),
+     "CNN（ConvNet）の入力は 4 次元の (N, 1, 28, 28) です。(N, 28, 28) にはチャンネルの次元がないので、"
+     "x.reshape(len(x), 1, 28, 28) にしてください。"),
+    (re.compile(r"shapes \(\d+,\s*\d+\) and \(\d+,\s*\d+\) not aligned|mismatch in its core dimension"),
+     "行列の積の形状が合っていません。ネットワークの入力の大きさ（全結合なら 784 = 28×28）と preprocess の出力の形状を確認してください。"),
+    (re.compile(r"NotImplementedError"),
+     "まだ書かれていないセルがあります。「ここに解答を書いてください」の部分を書いてから実行してください。"),
+    (re.compile(r"name '(\w+)' is not defined"),
+     "{0} が定義されていません。import を忘れていないか、自己チェックのセルや別のノートブックで定義したものを使っていないか確認してください。"),
+    (re.compile(r"No module named '(\w+)'"),
+     "モジュール {0} が見つかりません。自分で書いた .py ファイルなら提出フォルダに入れてください（採点サーバーには講座の環境と同じパッケージしかありません）。"),
+]
+
+
+def explain_error(text: str) -> str | None:
+    """A Japanese hint for the raw errors the usual mistakes produce (``text``: "Name: message")."""
+    for pattern, hint in _HINTS:
+        found = pattern.search(text)
+        if found:
+            return hint.format(*found.groups())
+    return None
+
+
+@dataclass
+class SelfCheckResult:
+    """What ``self_check`` found: ``ok`` (ready to submit), ``problems`` (must be fixed),
+    ``warnings`` (worth a look), ``scores`` (``score_predictions`` output, or None)."""
+
+    ok: bool
+    problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    scores: dict | None = None
+
+    def __getitem__(self, key):  # result["accuracy"] reads the scores
+        return (self.scores or {})[key]
+
+    @property
+    def verdict(self) -> str:
+        if not self.ok:
+            return f"直してください ✘ {self.problems[0]}"
+        if self.warnings:
+            return f"提出できます ✔（ただし注意が {len(self.warnings)} 件あります: 上の ⚠ を確認してください）"
+        return "提出できます ✔"
+
+
+def check_input_range(preprocess: Callable, x: np.ndarray, trained_on=None) -> tuple[list, list]:
+    """Compare ``preprocess(x)`` with the recorded range of the training inputs (``__inputs__``
+    of the model file), or with the course's convention [0, 1] when there is no record.
+    Returns ``(problems, warnings)`` in Japanese."""
+    got = input_summary(preprocess(np.array(x)))
+    lo, hi, mean = got[0], got[1], got[2]
+    text = f"最小 {lo:.3g}、最大 {hi:.3g}、平均 {mean:.3g}"
+    if trained_on is not None:
+        r_lo, r_hi, r_mean, r_std = (float(v) for v in trained_on)
+        spread = max(r_hi - r_lo, 1e-12)
+        if abs(hi - r_hi) > 0.2 * spread or abs(lo - r_lo) > 0.2 * spread or abs(mean - r_mean) > 0.5 * max(r_std, 1e-12):
+            hint = "255 で割り忘れていませんか。" if hi > 10 * max(abs(r_hi), 1e-12) else "学習のときと同じ前処理にしてください。"
+            return [f"preprocess の出力の範囲（{text}）が、モデルを学習したときの入力"
+                    f"（最小 {r_lo:.3g}、最大 {r_hi:.3g}、平均 {r_mean:.3g}）と違います。{hint}"], []
+        return [], []
+    if hi > 1.5 or lo < -1.5:
+        return [], [f"preprocess の出力が 0〜1 の範囲ではありません（{text}）。チュートリアルでは 255 で割りました。"
+                    "学習のときも同じ前処理なら問題ありませんが、違うなら直してください"
+                    "（save_model(..., inputs=...) で保存すると、ここで学習時の入力と比べられます）。"]
+    return [], []
+
+
+def check_calibration(p: np.ndarray, t: np.ndarray, confident: float = 0.99) -> list:
+    """Warn when confident predictions are wrong far more often than their probabilities say.
+
+    Among predictions whose largest probability is at least ``confident``, the expected number of
+    mistakes is the sum of ``1 - p``; a warning is given when at least 3 of them are wrong and that
+    is more than 3 × the expected number + 2."""
+    top = p.max(axis=1)
+    wrong = p.argmax(axis=1) != t
+    sure = top >= confident
+    observed, expected = int((sure & wrong).sum()), float((1 - top[sure]).sum())
+    if observed >= 3 and observed > 3 * expected + 2:
+        return [f"自信過剰です: 確率 {confident:.0%} 以上で予測した {int(sure.sum())} 枚のうち {observed} 枚が不正解です"
+                f"（確率どおりなら {expected:.1f} 枚程度）。間違えた画像の損失がとても大きくなります。"
+                "前処理が学習のときと同じか（255 で割ったか）、過学習していないか確認してください。"]
+    return []
+
+
+def self_check(predict_proba: Callable, *, preprocess: Callable | None = None, network=None, model_file=None,
+               fraction: float = 0.2, seed: int = 0) -> SelfCheckResult | None:
+    """サーバーと同じ規則で、学習に使っていない検証用の画像に対して採点し、提出できるかを判定する。
 
     Uses the validation part of ``holdout_split(x, t, fraction=fraction, seed=seed)`` of the
     training data: train on the other part (same arguments) for the number to mean anything.
+    With ``preprocess`` (and ``network``, ``model_file``) it also checks the input shape the
+    network takes and the input range the model was trained on. Prints the scores, every problem
+    (✘) and warning (⚠), and ends with one verdict line: 提出できます ✔ or 直してください ✘.
     """
     if scoring_in_progress():
         print("採点サーバー上では自己チェックを省略します。")
         return None
     x, t = load_katakana()
-    _, _, x_val, t_val = holdout_split(x, t, fraction=fraction, seed=seed)
-    try:
-        p = predict_in_batches(predict_proba, x_val)
-    except PredictionError as exc:
-        print(f"✗ 採点できません: {exc}")
-        raise
-    scores = score_predictions(p, t_val)
-    print(format_scores(scores, f"自己チェック（学習データのうち検証用 {len(t_val)} 枚、サーバーと同じ採点方法）"))
-    return scores
+    x_train, _, x_val, t_val = holdout_split(x, t, fraction=fraction, seed=seed)
+    result = SelfCheckResult(ok=True)
+    blocking = []  # problems that make scoring pointless (no model, wrong shape, preprocess fails)
+    trained_on = None
+    if model_file is not None:
+        try:
+            trained_on = load_model(model_file).get("__inputs__")
+        except ModelFileError as exc:
+            blocking.append(str(exc))
+    if preprocess is not None and not blocking:
+        try:
+            shape = np.shape(preprocess(np.array(x_val[:2])))
+            expected = expected_input_shape(network) if network is not None else None
+            if expected is not None and not _fits(shape, expected):
+                blocking.append(f"ネットワーク（{type(network).__name__}）の入力は形状 {_shape_text(expected)} ですが、"
+                                       f"preprocess は画像 2 枚に対して {_shape_text(shape)} を返しています。")
+            else:
+                problems, warnings = check_input_range(preprocess, x_train, trained_on)
+                result.problems += problems
+                result.warnings += warnings
+        except Exception as exc:  # the student's preprocess failed: say so instead of a raw traceback
+            message = f"{type(exc).__name__}: {exc}"
+            blocking.append(f"preprocess でエラーが起きました（{message}）。{explain_error(message) or ''}")
+    result.problems = blocking + result.problems
+    if not blocking:
+        try:
+            p = predict_in_batches(predict_proba, x_val)
+        except PredictionError as exc:
+            result.problems.append(f"採点できません: {exc}")
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            result.problems.append(f"predict_proba でエラーが起きました（{message}）。{explain_error(message) or ''}")
+        else:
+            result.scores = score_predictions(p, t_val)
+            print(format_scores(result.scores, f"自己チェック（学習データのうち検証用 {len(t_val)} 枚、サーバーと同じ採点方法）"))
+            result.warnings += check_calibration(p, t_val)
+    result.ok = not result.problems
+    for warning in result.warnings:
+        print(f"⚠ {warning}")
+    for problem in result.problems[1:]:
+        print(f"✘ {problem}")
+    print(result.verdict)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
 # packing a submission
 
 _SKIP_DIRS = {".ipynb_checkpoints", "__pycache__", ".git", ".venv", "__MACOSX"}
+_SKIP_TAG = "grading-skip"
+_IPYTHON_NAMES = {"get_ipython", "display", "In", "Out", "exit", "quit", "__session__"}
+DRY_RUN_IMAGES = 20
+DRY_RUN_TIMEOUT = 120
 
 
-def make_submission_zip(folder=".", output="submission.zip") -> Path | None:
-    """提出フォルダ（submit_katakana.ipynb、モデルファイル、自作の .py）を zip にまとめる。
+def _code_cells(nb: dict) -> list[tuple[int, str, bool]]:
+    """(code cell number from 1, source, tagged grading-skip) of a notebook read as JSON."""
+    cells, number = [], 0
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        number += 1
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        cells.append((number, source, _SKIP_TAG in (cell.get("metadata", {}).get("tags") or [])))
+    return cells
 
-    The archive is deterministic (sorted names, fixed time stamps), so the same folder always
-    gives the same bytes and the same SHA-256. Hidden files, notebook checkpoints and
-    ``__pycache__`` are left out; the limits of the scorer are checked here first.
+
+def _python(source: str):
+    """The source as a Python module (IPython magics and shell lines dropped), or None."""
+    import ast
+
+    lines = [line if not line.lstrip().startswith(("%", "!")) else "" for line in source.splitlines()]
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None
+
+
+def _bound_and_loaded(tree) -> tuple[set, set]:
+    import ast
+
+    bound, loaded = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound.update(node.names)
+    return bound, loaded
+
+
+def _top_level_names(tree) -> set:
+    import ast
+
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
+
+
+def missing_names(cells: list[tuple[int, str, bool]]) -> dict[str, bool]:
+    """Names the scored cells read but never define or import → True when a grading-skip cell
+    defines them (the scorer does not run those cells)."""
+    import builtins
+
+    bound, loaded, skipped_bound = set(), set(), set()
+    for _, source, skipped in cells:
+        tree = _python(source)
+        if tree is None:
+            continue
+        b, l = _bound_and_loaded(tree)
+        if skipped:
+            skipped_bound |= b
+        else:
+            bound |= b
+            loaded |= l
+    if "*" in bound:  # "from x import *": the names it binds are unknown here
+        return {}
+    missing = loaded - bound - set(dir(builtins)) - _IPYTHON_NAMES
+    return {name: name in skipped_bound for name in sorted(missing)}
+
+
+def unsaved_cells(cells: list[tuple[int, str, bool]], history: list[str]) -> list[str]:
+    """Definitions whose last run in the kernel (``history``: the kernel's inputs, oldest first)
+    differs from the notebook file on disk, or that were never run."""
+    last_run = {}
+    for source in history:
+        tree = _python(source)
+        if tree is not None:
+            for name in _top_level_names(tree):
+                last_run[name] = source.strip()
+    found = []
+    for number, source, skipped in cells:
+        tree = None if skipped else _python(source)
+        if tree is None:
+            continue
+        for name in sorted(_top_level_names(tree)):
+            if name not in last_run:
+                found.append(f"{number} 番目のコードセル（{name}）がまだ実行されていません")
+            elif last_run[name] != source.strip():
+                found.append(f"{number} 番目のコードセル（{name}）: ファイルに保存されている内容と、最後に実行した内容が違います")
+    return found
+
+
+def _kernel_history(notebook: Path) -> list[str] | None:
+    """The inputs run in this IPython kernel, when the kernel belongs to ``notebook``."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "history_manager"):
+        return None
+    session = os.environ.get("JPY_SESSION_NAME") or shell.user_ns.get("__session__")
+    if session:
+        if Path(session).name != notebook.name or (Path(session).is_absolute() and Path(session).resolve() != notebook):
+            return None
+    elif Path.cwd().resolve() != notebook.parent or "predict_proba" not in shell.user_ns:
+        return None
+    return [str(s) for s in shell.history_manager.input_hist_raw[1:]]
+
+
+def _running_notebook_name() -> str | None:
+    session = os.environ.get("JPY_SESSION_NAME")
+    return Path(session).name if session and session.endswith(".ipynb") else None
+
+
+_DRY_RUN = r"""
+import json, os, sys
+import numpy as np
+from IPython.core.interactiveshell import InteractiveShell
+from course.katakana import check_probabilities
+os.environ["COURSE_KATAKANA_SCORING"] = "1"
+sys.path.insert(0, os.getcwd())
+cells, images = json.loads(sys.argv[1]), np.load(sys.argv[2], allow_pickle=False)
+shell = InteractiveShell.instance(colors="NoColor")
+def fail(where, exc):
+    print(json.dumps({"where": where, "error": f"{type(exc).__name__}: {exc}"}))
+    sys.exit(0)
+for number, source in cells:
+    result = shell.run_cell(source, silent=True)
+    if not result.success:
+        fail(number, result.error_in_exec or result.error_before_exec)
+fn = shell.user_ns.get("predict_proba")
+if not callable(fn):
+    print(json.dumps({"where": 0, "error": "predict_proba が定義されていません。"}))
+    sys.exit(0)
+try:
+    check_probabilities(fn(np.array(images)), len(images))
+except BaseException as exc:
+    fail(-1, exc)
+print(json.dumps({"ok": True}))
+"""
+
+
+def dry_run(folder: Path, cells: list[tuple[int, str, bool]]) -> str | None:
+    """Run the scored cells in a fresh Python (as the scorer does: the folder as working directory,
+    grading-skip cells left out) and call ``predict_proba`` on a few training images.
+    Returns a Japanese problem, or None."""
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    x, _ = load_katakana()
+    with tempfile.TemporaryDirectory() as tmp:
+        images = Path(tmp) / "images.npy"
+        np.save(images, x[:DRY_RUN_IMAGES], allow_pickle=False)
+        scored = [(n, src) for n, src, skipped in cells if not skipped]
+        env = dict(os.environ, MPLBACKEND="Agg", HOME=os.environ.get("HOME", tmp))
+        env.pop("JPY_SESSION_NAME", None)
+        try:
+            done = subprocess.run([sys.executable, "-c", _DRY_RUN, json.dumps(scored), str(images)], cwd=folder, env=env,
+                                  capture_output=True, text=True, timeout=DRY_RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return f"新しいカーネルでノートブックを実行したら {DRY_RUN_TIMEOUT} 秒で終わりませんでした（提出用ノートブックで学習していませんか）。"
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return f"新しいカーネルでノートブックを実行できませんでした: {done.stderr.strip()[-500:]}"
+    outcome = json.loads(lines[-1])
+    if outcome.get("ok"):
+        return None
+    where = {0: "", -1: "predict_proba に学習画像を渡したところ"}.get(outcome["where"], f"{outcome['where']} 番目のコードセルで")
+    error = outcome["error"]
+    return (f"新しいカーネルで上から実行すると（採点サーバーと同じ）、{where}エラーになります: {error}。"
+            + (explain_error(error) or ""))
+
+
+def check_submission_folder(folder, *, run: bool = True) -> list[str]:
+    """What the scorer would reject or fail in ``folder``, in Japanese (empty: ready to zip)."""
+    import json
+
+    folder = Path(folder).resolve()
+    notebook = folder / NOTEBOOK_NAME
+    running = _running_notebook_name()
+    if running and running != NOTEBOOK_NAME and (folder / running).is_file():
+        return [f"このノートブックの名前は {running} です。採点サーバーは {NOTEBOOK_NAME} しか受け付けないので、"
+                f"ファイル名を {NOTEBOOK_NAME} に変えてから（左のファイル一覧で右クリック → Rename）もう一度実行してください。"]
+    if not notebook.is_file():
+        others = sorted(p.name for p in folder.glob("*.ipynb"))
+        if others:
+            return [f"{folder.name} に {NOTEBOOK_NAME} がありません（あるのは {', '.join(others)}）。"
+                    f"提出用ノートブックの名前を {NOTEBOOK_NAME} に変えてください。"]
+        return [f"{folder} に {NOTEBOOK_NAME} がありません。提出用ノートブックと同じフォルダで実行してください。"]
+    try:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"{NOTEBOOK_NAME} をノートブックとして読めません（{type(exc).__name__}）。Jupyter で開いて保存し直してください。"]
+    cells = _code_cells(nb)
+    problems = [f"{number} 番目のコードセルがまだ書かれていません（raise NotImplementedError() が残っています）。"
+                "書いて実行し、保存（Ctrl+S）してください。"
+                for number, source, skipped in cells if not skipped and "raise NotImplementedError" in source]
+    history = _kernel_history(notebook)
+    if history is not None:
+        unsaved = unsaved_cells(cells, history)
+        if unsaved:
+            problems.append("ファイルに保存されたノートブックが、いま実行したものと違います（" + "、".join(unsaved[:3])
+                            + "）。全部のセルを実行してから保存（Ctrl+S）し、もう一度このセルを実行してください。")
+    for name, in_skipped in missing_names(cells).items():
+        where = "自己チェックなど採点サーバーで実行しないセル（grading-skip）でしか" if in_skipped else "どのセルでも"
+        problems.append(f"{name} が{where} import・定義されていません。使う前のセルで import してください。")
+    models = sorted({m for _, source, skipped in cells if not skipped for m in re.findall(r"""["']([^"'\n]+\.npz)["']""", source)})
+    present = sorted(p.name for p in folder.rglob("*.npz"))
+    for model in models:
+        path = folder / model
+        if not path.is_file() or path.resolve().name != Path(model).name:
+            problems.append(f"ノートブックが読み込むモデルファイル {model} が {folder.name} にありません"
+                            f"（あるのは {', '.join(present) or 'なし'}）。ファイル名とノートブックの MODEL_FILE を合わせてください。")
+            continue
+        try:
+            load_model(path)
+        except ModelFileError as exc:
+            problems.append(str(exc))
+    if not models and not present:
+        problems.append("モデルファイル（.npz）がありません。save_model で保存したファイルを提出フォルダに入れてください。")
+    if run and not problems:
+        failure = dry_run(folder, cells)
+        if failure:
+            problems.append(failure)
+    return problems
+
+
+def make_submission_zip(folder=".", output="submission.zip", *, check: bool = True) -> Path | None:
+    """提出フォルダ（submit_katakana.ipynb、モデルファイル、自作の .py）を確かめて zip にまとめる。
+
+    With ``check`` (default) the folder is refused (``SubmissionPackError``, a Japanese list of
+    what to fix) when the scorer would reject or fail it: the notebook missing or misnamed,
+    unfilled or not saved since its last run, a model file it reads missing or invalid, a name
+    it uses never imported, or an error when its scored cells run in a fresh Python and
+    ``predict_proba`` gets a few images. The archive is deterministic (sorted names, fixed time
+    stamps), so the same folder always gives the same bytes and the same SHA-256. Hidden files,
+    notebook checkpoints and ``__pycache__`` are left out; the size limits of the scorer are
+    checked too. Prints every file it put in the zip.
     """
     if scoring_in_progress():
         return None
     folder, output = Path(folder).resolve(), Path(output).resolve()
-    if not (folder / NOTEBOOK_NAME).is_file():
+    if check:
+        problems = check_submission_folder(folder)
+        if problems:
+            raise SubmissionPackError("zip を作りませんでした。提出の前に直してください:\n"
+                                      + "\n".join(f"✘ {p}" for p in problems))
+    elif not (folder / NOTEBOOK_NAME).is_file():
         raise SubmissionPackError(f"{folder} に {NOTEBOOK_NAME} がありません。提出用ノートブックと同じフォルダで実行してください。")
     files = []
     for path in sorted(folder.rglob("*")):
@@ -377,5 +835,7 @@ def make_submission_zip(folder=".", output="submission.zip") -> Path | None:
     if buffer.tell() > MAX_ZIP_BYTES:
         raise SubmissionPackError(f"zip が大きすぎます（{buffer.tell() / 2**20:.1f} MiB、上限 {MAX_ZIP_BYTES / 2**20:.0f} MiB）。")
     output.write_bytes(buffer.getvalue())
-    print(f"{output.name} を作りました（{len(files)} ファイル: {', '.join(r.as_posix() for r, _ in files)}）。")
+    print(f"{output.name} を作りました（{len(files)} ファイル、{buffer.tell() / 1024:.0f} KiB）。中身:")
+    for rel, path in files:
+        print(f"  {rel.as_posix()}  {path.stat().st_size / 1024:.0f} KiB")
     return output

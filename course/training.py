@@ -17,19 +17,28 @@ with the same network initialisation, data and seed the run is repeated exactly 
 ``optimizer`` is an optimizer object (``course.optimizers``) or a name ("sgd", "momentum",
 "adagrad", "adam") with ``optimizer_param`` (e.g. ``{"lr": 0.001}``), as in the book.
 ``lr_schedule`` (optional) is a function ``(epoch, epochs) -> factor``: before each epoch the
-learning rate is set to ``base_lr * factor`` (``cosine_schedule`` is provided).
+learning rate is set to ``base_lr * factor`` (``cosine_schedule`` is provided). The progress bar
+is labelled in Japanese (学習, エポック, 損失, 正解率).
+
+Also here: ``lr_range_test`` (the learning-rate range test: the loss while the learning rate
+grows exponentially, batch by batch) and run records (``save_run`` / ``load_runs`` /
+``compare_runs``: hyper-parameters, curves and validation accuracy of every run as JSON, compared
+in a table and a picture).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from course.optimizers import SGD, AdaGrad, Adam, Momentum
 
-__all__ = ["Trainer", "cosine_schedule"]
+__all__ = ["Trainer", "cosine_schedule", "lr_range_test", "save_run", "load_runs", "compare_runs"]
 
 _OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "adam": Adam}
 
@@ -104,14 +113,123 @@ class Trainer:
         self.current_epoch += 1
         train_acc, val_acc = self._evaluate()
         if progress is not None:
-            info = {"epoch": self.current_epoch, "loss": f"{np.mean(losses):.4f}", "train_acc": f"{train_acc:.4f}"}
+            info = {"エポック": self.current_epoch, "損失": f"{np.mean(losses):.4f}", "学習正解率": f"{train_acc:.4f}"}
             if val_acc is not None:
-                info["val_acc"] = f"{val_acc:.4f}"
+                info["検証正解率"] = f"{val_acc:.4f}"
             progress.set_postfix(info, refresh=False)
 
     def train(self):
-        with tqdm(total=self.max_iter, disable=not self.verbose, desc="training", unit="batch") as progress:
+        with tqdm(total=self.max_iter, disable=not self.verbose, desc="学習", unit="バッチ") as progress:
             while self.current_epoch < self.epochs:
                 self.train_epoch(progress)
         return {"train_loss_list": self.train_loss_list, "train_acc_list": self.train_acc_list,
                 "val_acc_list": self.val_acc_list}
+
+
+def lr_range_test(make_network, x, t, *, optimizer="adam", min_lr=1e-5, max_lr=1.0, steps=100, mini_batch_size=100,
+                  augment=None, seed=0, stop_factor=4.0):
+    """学習率の範囲テスト: 学習率をミニバッチごとに ``min_lr`` から ``max_lr`` まで指数的に大きくしながら学習し、損失を記録する。
+
+    ``make_network()`` returns a fresh network (it is trained once, for at most ``steps``
+    mini-batches). The run stops early when the loss exceeds ``stop_factor`` × the best loss so
+    far, or is not finite. Returns ``{"lr": [...], "loss": [...], "suggested_lr": float}``, where
+    ``suggested_lr`` is a tenth of the learning rate with the lowest smoothed loss (a common rule
+    of thumb). Draws: the mini-batches and the augmentation come from ``default_rng(seed)``.
+    """
+    network = make_network()
+    opt = _OPTIMIZERS[optimizer.lower()](lr=min_lr) if isinstance(optimizer, str) else optimizer
+    rng = np.random.default_rng(seed)
+    t = np.asarray(t)
+    lrs = min_lr * (max_lr / min_lr) ** (np.arange(steps) / max(1, steps - 1))
+    record_lr, record_loss, smooth, best = [], [], None, np.inf
+    for lr in lrs:
+        idx = rng.choice(len(x), size=min(mini_batch_size, len(x)), replace=False)
+        x_batch = x[idx] if augment is None else augment(x[idx], rng)
+        opt.lr = float(lr)
+        grads = network.gradient(x_batch, t[idx])
+        opt.update(network.params, grads)
+        loss = float(network.last_loss)
+        if not np.isfinite(loss):
+            break
+        smooth = loss if smooth is None else 0.8 * smooth + 0.2 * loss
+        record_lr.append(float(lr))
+        record_loss.append(smooth)
+        best = min(best, smooth)
+        if smooth > stop_factor * best:
+            break
+    suggested = record_lr[int(np.argmin(record_loss))] / 10 if record_loss else min_lr
+    return {"lr": record_lr, "loss": record_loss, "suggested_lr": float(suggested)}
+
+
+_RUN_NAME = re.compile(r"^[\w\-.]{1,64}$")
+
+
+def save_run(folder, name, hyperparameters: dict, history: dict, *, note: str = "") -> Path:
+    """1 回の学習の記録（ハイパーパラメータ、学習曲線、検証用データの正解率）を ``folder/name.json`` に保存する。
+
+    ``history`` is what ``Trainer.train()`` returns (or any dict of lists of numbers, e.g.
+    ``{"train_loss_list": [...], "val_acc_list": [...]}``). Values must be JSON numbers, texts,
+    booleans, lists or dicts; a record with the same name is overwritten.
+    """
+    if not _RUN_NAME.match(str(name)):
+        raise ValueError("記録の名前は英数字・_・-・. で 64 文字までにしてください。")
+    record = {"name": str(name), "note": str(note), "hyperparameters": dict(hyperparameters),
+              "history": {k: [float(v) for v in values] for k, values in history.items()}}
+    val = record["history"].get("val_acc_list") or []
+    record["final_val_acc"] = val[-1] if val else None
+    record["best_val_acc"] = max(val) if val else None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def load_runs(folder) -> list[dict]:
+    """``save_run`` で保存した記録をすべて読み込む（名前の順）。"""
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(Path(folder).glob("*.json"))]
+
+
+def compare_runs(folder, *, plot: bool = True) -> str:
+    """保存した記録を表（文字列、print して使う）と図（検証用データの正解率と損失の推移）で比べる。"""
+    runs = load_runs(folder)
+    if not runs:
+        return f"{folder} に記録がありません（save_run で保存してください）。"
+    keys = sorted({k for run in runs for k in run["hyperparameters"]})
+    header = ["名前", *keys, "最後の検証正解率", "最高の検証正解率"]
+    rows = [[run["name"], *(str(run["hyperparameters"].get(k, "-")) for k in keys),
+             "-" if run["final_val_acc"] is None else f"{run['final_val_acc']:.4f}",
+             "-" if run["best_val_acc"] is None else f"{run['best_val_acc']:.4f}"] for run in runs]
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(row, widths)) for row in [header, *rows]]
+    if plot:
+        import matplotlib.pyplot as plt
+
+        import course.plotting  # noqa: F401  (Japanese labels)
+
+        fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+        for run in runs:
+            loss, val = run["history"].get("train_loss_list") or [], run["history"].get("val_acc_list") or []
+            if loss and val:
+                ax_loss.plot(np.linspace(0, len(val), len(loss) + 1)[1:], loss, alpha=0.6, label=run["name"])
+            if val:
+                ax_acc.plot(np.arange(1, len(val) + 1), val, marker=".", label=run["name"])
+        ax_loss.set_xlabel("エポック")
+        ax_loss.set_ylabel("損失（ミニバッチ）")
+        ax_loss.set_title("学習の損失")
+        ax_acc.set_xlabel("エポック")
+        ax_acc.set_ylabel("検証用データの正解率")
+        ax_acc.set_title("検証用データの正解率")
+        for ax in (ax_loss, ax_acc):
+            ax.grid(True)
+            ax.legend()
+        fig.tight_layout()
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/benchmark_capstone_scoring.py [--baseline cnn|fc] [--repeat 2]
 
-The submission is the released answer ``release/capstone/submit_katakana.ipynb`` with the
+The submission is the answer (``autograder.capstone.samples.answer_notebook``) with the
 baseline's ``model.npz`` (``capstone/baselines/<name>/``), zipped as a student would. The kernel
 runs on one core (the sandbox sets OPENBLAS_NUM_THREADS=1). Printed: the wall time of the whole
 scoring (unpacking, kernel start, the notebook's cells, 14500 images in batches, checks and
@@ -17,6 +17,7 @@ import statistics
 import zipfile
 from pathlib import Path
 
+from autograder.capstone.samples import answer_notebook_bytes
 from autograder.capstone.score import load_test_set, score_submission
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 def baseline_zip(name: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.write(REPO / "release" / "capstone" / "submit_katakana.ipynb", "submit_katakana.ipynb")
+        zf.writestr("submit_katakana.ipynb", answer_notebook_bytes())
         zf.write(REPO / "capstone" / "baselines" / name / "model.npz", "model.npz")
     return buffer.getvalue()
 

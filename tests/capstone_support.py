@@ -7,7 +7,8 @@ import zipfile
 
 import nbformat
 
-from autograder.capstone.samples import SOFTMAX_REGRESSION, model_bytes, softmax_regression as train_softmax_regression
+from autograder.capstone.samples import SOFTMAX_REGRESSION, answer_notebook, model_bytes
+from autograder.capstone.samples import softmax_regression as train_softmax_regression
 
 from .grading_support import REPO
 
@@ -18,8 +19,10 @@ RELEASE = REPO / "release" / "capstone"
 
 
 def notebook(kind: str = "answer"):
-    name = "submit_katakana.ipynb" if kind == "answer" else "submit_katakana_trainee.ipynb"
-    return nbformat.read(str(RELEASE / name), as_version=4)
+    """The submission notebook filled in (``"answer"``) or as students receive it (``"fill_in"``)."""
+    if kind == "answer":
+        return answer_notebook()
+    return nbformat.read(str(RELEASE / "submit_katakana.ipynb"), as_version=4)
 
 
 def with_cell(nb, source: str, *, replace: str | None = None):

@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -68,6 +69,9 @@ def _cases() -> dict[str, tuple[bytes, bool]]:
                                              replace=PREDICT), model), False),
         "label_order": (submission(with_cell(answer, _LABEL_ORDER.replace("LABELS", labels_in_file_order),
                                              replace=PREDICT), model), False),
+        "flat_to_cnn": (submission(with_cell(answer, "def preprocess(images):\n    x = np.asarray(images, dtype=np.float32) / 255.0\n"
+                                             "    return x.reshape(len(x), 784)\n", replace="def preprocess"),
+                                   (REPO / "capstone" / "baselines" / "cnn" / "model.npz").read_bytes()), False),
         "own_module": (submission(with_cell(answer, "from my_net import forward\n\n" + PREDICT
                                             + "\n    return forward(preprocess(images), network.params)\n", replace=PREDICT),
                                   model, extra={"my_net.py": _MY_NET}), False),
@@ -222,6 +226,28 @@ def test_crash_shows_the_students_traceback_not_ours(scored):
     assert "helper_layer" in error["traceback"] and "predict_proba" in error["traceback"]
     assert "_katakana_scoring_batch" not in error["traceback"] and "\x1b[" not in error["traceback"]
     assert "テスト画像 0〜499 枚目" in error["message"]
+    assert "提出ノートブックの 4 番目のコードセル" in error["traceback"] and "Cell In[" not in error["traceback"]
+
+
+def _machine_paths(text: str) -> list[str]:
+    return re.findall(r"(?:^|[\s'\"(])(/[\w.-]+/[\w./-]+)", text)
+
+
+def test_a_flat_input_to_the_cnn_gets_the_expected_shape_and_only_the_students_frames(scored):
+    error = _error(scored, "flat_to_cnn")
+    assert error["kind"] == "crash"
+    assert "not enough values to unpack (expected 4, got 2)" in error["message"]
+    assert "ヒント: CNN（ConvNet）の入力は 4 次元の (N, 1, 28, 28) です" in error["message"]
+    traceback = error["traceback"]
+    assert "return network.predict_proba(preprocess(images))" in traceback
+    assert "（course/layers.py の Convolution.forward の中）" in traceback
+    assert "col = im2col" not in traceback and "def forward" not in traceback  # library code is not shown
+
+
+def test_no_report_shows_a_path_of_the_grading_machine(scored):
+    for name, (report, text) in scored[1].items():
+        assert _machine_paths(text) == [], (name, _machine_paths(text))
+        assert _machine_paths(json.dumps(report.get("error") or {}, ensure_ascii=False)) == [], name
 
 
 def test_labels_never_reach_the_submission(scored):
@@ -276,6 +302,24 @@ def test_command_line(tmp_path, scored, capsys):
     assert list((tmp_path / "archive").glob("*/report-v1.json"))
 
 
+def test_student_mode_never_prints_private_numbers(tmp_path, scored, capsys, monkeypatch):
+    report, text = scored[1]["answer"]
+    monkeypatch.setattr(scorer, "score_submission", lambda data: scorer.Scoring(report, text))
+    path = tmp_path / "submission.zip"
+    path.write_bytes(scored[0]["answer"][0])
+    private = report["private"]
+    for extra in ([], ["--json"]):
+        assert scorer.main([str(path), "--no-archive", "--student", *extra]) == 0
+        out = capsys.readouterr().out
+        assert "非公開" not in out and f"{private['accuracy'] * 100:.2f} %" not in out
+        assert f"{report['public']['accuracy'] * 100:.2f}" in out or str(report["public"]["accuracy"]) in out
+    assert json.loads(out)["private"] is None
+    assert scorer.main([str(path), "--archive", str(tmp_path / "a"), "--student"]) == 0
+    capsys.readouterr()
+    archived = json.loads(next((tmp_path / "a").glob("*/report-v1.json")).read_text(encoding="utf-8"))
+    assert archived["private"] == private  # the archive keeps the full report
+
+
 _READ_SECRET = '''
 def _secret():
     try:
@@ -317,3 +361,9 @@ def test_extra_hidden_directories_stay_unreadable(tmp_path):
             pytest.skip("the directory beside the repository is not visible in the sandbox anyway")
     finally:
         shutil.rmtree(secret_dir, ignore_errors=True)
+
+
+def test_paths_are_shown_relative_to_the_submission_or_the_package():
+    text = ("genba-dl-model/1; '/tmp/katakana-score-x/kernel/submission/data/m.npz', /work/a/course/networks.py, "
+            "/usr/lib/python3.11/site-packages/numpy/core/a.py, /srv/grader/secret.py")
+    assert scorer.hide_paths(text) == "genba-dl-model/1; 'data/m.npz', course/networks.py, numpy/core/a.py, secret.py"

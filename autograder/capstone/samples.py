@@ -1,5 +1,10 @@
-"""Sample capstone submissions for demos and tests: a model that trains in about a second and
-zips laid out like ``make_submission_zip`` makes them."""
+"""Sample capstone submissions for demos and tests: a model that trains in about a second, the
+submission notebook filled in (the answer) or as released, and zips laid out like
+``make_submission_zip`` makes them.
+
+Students receive only the fill-in, ``release/capstone/submit_katakana.ipynb``; the answer is the
+instructors' source ``source/capstone/submit_katakana.ipynb`` (``answer_notebook`` removes its
+solution markers)."""
 
 from __future__ import annotations
 
@@ -10,8 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+import nbformat
+
 from course.functions import softmax
-from course.katakana import holdout_split, load_katakana, save_model
+from course.katakana import NOTEBOOK_NAME, holdout_split, load_katakana, save_model
+
+from ..nbgrader_setup import repo_root
+from ..notebook_cells import read_notebook, strip_hidden_tests, strip_solution_markers
 
 # ``MultiLayerNet`` without hidden layers: the released answer notebook rebuilds it from this text.
 SOFTMAX_REGRESSION = "MultiLayerNet(input_size=784, hidden_size_list=[], output_size=15)"
@@ -48,3 +58,21 @@ def zip_files(files: dict[str, bytes | str]) -> bytes:
             info.external_attr = 0o644 << 16
             zf.writestr(info, data.encode("utf-8") if isinstance(data, str) else data, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+def answer_notebook():
+    """The submission notebook filled in: the source with its solution markers removed."""
+    nb = read_notebook(repo_root() / "source" / "capstone" / NOTEBOOK_NAME)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_solution_markers(strip_hidden_tests(cell.source))
+    return nb
+
+
+def answer_notebook_bytes() -> bytes:
+    return nbformat.writes(answer_notebook()).encode("utf-8")
+
+
+def fill_in_notebook_bytes() -> bytes:
+    """The submission notebook as students receive it (untouched)."""
+    return (repo_root() / "release" / "capstone" / NOTEBOOK_NAME).read_bytes()

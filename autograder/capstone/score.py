@@ -1,6 +1,8 @@
 """Score a katakana capstone submission (a zip) on the hidden test set.
 
-    course-score submission.zip [--archive DIR | --no-archive] [--json]
+    course-score submission.zip [--archive DIR | --no-archive] [--json] [--student]
+
+``--student`` prints what a student may see during the course (never the private part).
 
 The zip is unpacked safely (``unpack.py``); its ``submit_katakana.ipynb`` runs in the same
 sandboxed kernel as graded notebooks (no network, private file system view without the
@@ -38,7 +40,7 @@ import nbformat
 import numpy as np
 
 from course.katakana import (BATCH_SIZE, LABELS, N_CLASSES, NOTEBOOK_NAME, PredictionError, SCORING_ENV,
-                             check_probabilities, format_scores, score_predictions)
+                             check_probabilities, explain_error, format_scores, score_predictions)
 
 from ..execute import Limits, acquire_slot, run_notebook
 from ..nbgrader_setup import repo_root
@@ -192,9 +194,68 @@ class ScoringFailure(Exception):
         self.kind, self.message, self.traceback, self.where = kind, message, traceback, where
 
 
-def _clean_traceback(text: str) -> str:
-    text = _ANSI.sub("", text)
+_PATH = re.compile(r"""(?<![\w.-])(?P<path>/(?:[^\s'",:()/]+/)+[^\s'",:()/]+)""")  # at least two parts
+_FILE_LINE = re.compile(r"""^(?:File |\s*File ")(?P<path>/[^\s",:]+)""")
+_CELL_IN = re.compile(r"^(?:Cell|Input) In ?\[(?P<count>\d+)\]")
+_LIBRARY = re.compile(r".*/(?:site-packages|dist-packages|lib/python3\.\d+)/(?P<rel>.+)")
+
+
+def relative_path(path: str) -> str:
+    """A path as the student may see it: relative to the submission folder, or to the package it
+    belongs to (``course/networks.py``, ``numpy/...``); never a path of the grading machine."""
+    if "/submission/" in path:
+        return path.rsplit("/submission/", 1)[1]
+    library = _LIBRARY.match(path)
+    if library:
+        return library.group("rel")
+    if "/course/" in path:
+        return "course/" + path.rsplit("/course/", 1)[1]
+    return path.rsplit("/", 1)[-1]
+
+
+def hide_paths(text: str) -> str:
+    return _PATH.sub(lambda m: relative_path(m.group("path")), text)
+
+
+def _clean_traceback(text: str, plan: "RunPlan | None" = None) -> str:
+    """The student's own traceback: their cells and files in full, every other frame (the course
+    package, numpy, our scoring cells) as one line, and no path of the grading machine."""
+    blocks, current = [], []
+    for line in _ANSI.sub("", text).splitlines():
+        if current and (_CELL_IN.match(line) or _FILE_LINE.match(line)):
+            blocks.append(current)
+            current = []
+        if not line.strip():
+            if current:
+                blocks.append(current)
+            current = []
+        else:
+            current.append(line)
+    if current:
+        blocks.append(current)
+    kept = []
+    for block in blocks:
+        first = block[0]
+        cell, file = _CELL_IN.match(first), _FILE_LINE.match(first)
+        if cell and plan is not None:
+            index = int(cell.group("count")) - 1
+            where = _where(plan, index) if index in plan.student_cells else "採点用のセル"
+            if index not in plan.student_cells:
+                kept.append([f"（{where}）"])
+                continue
+            kept.append([_CELL_IN.sub(where, first), *block[1:]])
+        elif file and "/submission/" not in file.group("path"):
+            function = first.split(", in ", 1)[1].split("(", 1)[0].strip() if ", in " in first else ""
+            kept.append([f"（{relative_path(file.group('path'))}" + (f" の {function}" if function else "") + " の中）"])
+        else:
+            kept.append([hide_paths(line) for line in block])
+    text = "\n\n".join("\n".join(block) for block in kept)
     return text if len(text) <= MAX_TRACEBACK else "…\n" + text[-MAX_TRACEBACK:]
+
+
+def _with_hint(message: str, ename: str, evalue: str) -> str:
+    hint = explain_error(f"{ename}: {evalue}")
+    return f"{message}\nヒント: {hint}" if hint else message
 
 
 def _where(plan: RunPlan, index: int | None) -> str:
@@ -212,8 +273,8 @@ def _error_from_cell(plan: RunPlan, index: int, cell) -> ScoringFailure | None:
     for out in cell.get("outputs", []):
         if out.get("output_type") != "error":
             continue
-        ename, evalue = str(out.get("ename", "")), str(out.get("evalue", ""))
-        tb = _clean_traceback("\n".join(str(t) for t in out.get("traceback", [])))
+        ename, evalue = str(out.get("ename", "")), hide_paths(str(out.get("evalue", "")))
+        tb = _clean_traceback("\n".join(str(t) for t in out.get("traceback", [])), plan)
         where = _where(plan, index)
         if ename == "ModelFileNotFoundError" or (ename == "FileNotFoundError" and ".npz" in evalue):
             return ScoringFailure("model_missing", f"モデルファイルが見つかりません（{where}）: {evalue}", tb, where)
@@ -222,7 +283,7 @@ def _error_from_cell(plan: RunPlan, index: int, cell) -> ScoringFailure | None:
         if ename == "NotImplementedError":
             return ScoringFailure("crash", f"{where}がまだ書かれていません（NotImplementedError）。"
                                   "解答を書いてから提出してください。", tb, where)
-        return ScoringFailure("crash", f"{where}でエラーが起きました: {ename}: {evalue}", tb, where)
+        return ScoringFailure("crash", _with_hint(f"{where}でエラーが起きました: {ename}: {evalue}", ename, evalue), tb, where)
     return None
 
 
@@ -233,15 +294,15 @@ def _batch_payload(cell, nonce: str):
     return found[0] if len(found) == 1 else None
 
 
-def _decode_batch(payload: dict, start: int, stop: int, where: str) -> np.ndarray:
+def _decode_batch(payload: dict, start: int, stop: int, where: str, plan: "RunPlan | None" = None) -> np.ndarray:
     result = payload.get("result") if isinstance(payload.get("result"), dict) else {}
     kind = result.get("kind")
     if kind == "missing_function":
         raise ScoringFailure("missing_function", MESSAGES["missing_function"], where=where)
     if kind == "error":
-        ename, evalue = str(result.get("ename", "")), str(result.get("evalue", ""))
-        raise ScoringFailure("crash", f"{where}でエラーが起きました: {ename}: {evalue}",
-                             _clean_traceback(str(result.get("traceback", ""))), where)
+        ename, evalue = str(result.get("ename", "")), hide_paths(str(result.get("evalue", "")))
+        raise ScoringFailure("crash", _with_hint(f"{where}でエラーが起きました: {ename}: {evalue}", ename, evalue),
+                             _clean_traceback(str(result.get("traceback", "")), plan), where)
     if kind == "other":
         raise ScoringFailure("wrong_output", f"predict_proba の戻り値は numpy の配列にしてください"
                              f"（{str(result.get('type'))[:100]} が返されました）。", where=where)
@@ -282,7 +343,7 @@ def collect_predictions(plan: RunPlan, execution, n_images: int, limits: Limits 
         payload = _batch_payload(nb.cells[index], plan.nonce)
         if payload is None:
             break
-        parts.append(_decode_batch(payload, start, stop, where))
+        parts.append(_decode_batch(payload, start, stop, where, plan))
         if isinstance(payload.get("seconds"), (int, float)):
             seconds += float(payload["seconds"])
     if execution.status == "dead":
@@ -428,6 +489,13 @@ def score_submission(data: bytes, *, test: TestSet | None = None, limits: Limits
 # ---------------------------------------------------------------------------------------------
 # archive and command line
 
+def student_report(report: dict) -> dict:
+    """The report as a student may see it during the course: the private part left out."""
+    shown = dict(report)
+    shown["private"] = None
+    return shown
+
+
 def report_json(report: dict) -> str:
     return json.dumps(report, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
@@ -470,6 +538,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="archive directory (default: grading/capstone in the course directory)")
     parser.add_argument("--no-archive", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of the text")
+    parser.add_argument("--student", action="store_true",
+                        help="print what a student may see: no private numbers (the archive keeps the full report)")
     args = parser.parse_args(argv)
     try:
         data = args.zip.read_bytes()
@@ -480,7 +550,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_archive:
         where = archive(data, scoring, args.archive or repo_root() / "grading" / "capstone")
         print(f"archived: {where}", file=sys.stderr)
-    print(report_json(scoring.report) if args.json else scoring.text, end="")
+    if args.student:
+        shown = student_report(scoring.report)
+        print(report_json(shown) if args.json else render_text(shown, include_private=False), end="")
+    else:
+        print(report_json(scoring.report) if args.json else scoring.text, end="")
     timing = f"scoring took {scoring.seconds:.1f} s"
     if scoring.predict_seconds is not None:
         timing += f" (predict_proba {scoring.predict_seconds:.1f} s)"
