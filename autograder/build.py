@@ -97,7 +97,7 @@ def _write_day(source_day: Path, notebooks: list[Path], graded: set[str], studen
     written = []
     for path in notebooks:
         nb = read_notebook(path)
-        if path.stem in graded and day in FILL_IN_ONLY:
+        if path.stem in graded and source_day.name in FILL_IN_ONLY:
             written.append(write_fill_in_only(read_notebook(students[path.stem]), out_dir / path.name))
             continue
         if path.stem in graded:
