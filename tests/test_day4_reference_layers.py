@@ -96,3 +96,42 @@ def test_recorded_batch_normalization_curves_show_what_the_notebook_says():
         assert final[scale, True] > final[scale, False] + 0.3, (scale, final)
     for scale in (0.01, 0.001):
         assert final[scale, False] < 0.2 and final[scale, True] > 0.85, (scale, final)
+
+
+@pytest.mark.parametrize("inverted", [False, True])
+def test_dropout_backward_with_a_fixed_mask_matches_numerical_gradients(inverted):
+    from course.layers import Dropout
+
+    x = np.random.default_rng(5).normal(size=(4, 3, 2))
+    verdict = _proven(lambda: Dropout(0.3, seed=42, inverted=inverted), x, {})
+    assert verdict.passed, verdict.message
+
+
+def test_inverted_dropout_keeps_the_expected_value_and_does_nothing_at_test_time():
+    from course.layers import Dropout
+
+    x = np.ones((200, 50))
+    layer = Dropout(0.2, seed=0, inverted=True)
+    out = layer.forward(x, train_flg=True)
+    assert set(np.unique(out)) <= {0.0, 1.25}
+    assert abs(out.mean() - 1.0) < 0.02
+    state = layer.rng.bit_generator.state
+    np.testing.assert_array_equal(layer.forward(x, train_flg=False), x)
+    assert layer.rng.bit_generator.state == state  # test mode draws nothing
+    # the default stays the book's convention (MultiLayerNet, the capstone)
+    book = Dropout(0.2, seed=0)
+    np.testing.assert_array_equal(book.forward(x, train_flg=True), out * 0.8)
+    np.testing.assert_allclose(book.forward(x, train_flg=False), x * 0.8)
+
+
+def test_recorded_dropout_curves_show_over_fitting_and_a_smaller_gap_with_dropout():
+    import json
+    from importlib.resources import files
+
+    record = json.loads(files("course").joinpath("data", "day4_dropout_overfitting.json").read_text("utf-8"))
+    runs = {run["dropout_ratio"]: run for run in record["runs"]}
+    assert set(runs) == {0.0, 0.2} and record["train_size"] == 300
+    plain, dropout = runs[0.0], runs[0.2]
+    assert plain["train_accuracy"][-1] >= 0.99  # memorised the 300 images
+    gap = {r: run["train_accuracy"][-1] - run["test_accuracy"][-1] for r, run in runs.items()}
+    assert gap[0.0] > 0.25 and gap[0.2] < gap[0.0] - 0.05, gap
