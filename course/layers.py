@@ -23,7 +23,7 @@ import numpy as np
 from course.functions import cross_entropy_error, softmax
 from course.im2col import col2im, conv_output_size, im2col
 
-__all__ = ["Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Convolution", "Pooling", "Dropout", "BatchNormalization"]
+__all__ = ["Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Convolution", "Pooling", "Dropout", "BatchNormalization", "LayerNormalization"]
 
 
 class Relu:
@@ -282,3 +282,37 @@ class BatchNormalization:
         dmu = np.sum(dxc, axis=0)
         dx = dxc - dmu / self.batch_size
         return dx.reshape(self.input_shape)
+
+
+class LayerNormalization:
+    """Layer normalisation (Ba et al. 2016), the conventions of notebook 4.2: every sample (row of a (N, D)
+    input) is normalised over its D features with its own mean and biased variance,
+    ``xn = (x - mu) / sqrt(var + 1e-6)``, then ``out = gamma * xn + beta`` (gamma, beta: (D,)). The same in
+    training and at test time (no running statistics). ``backward(dout)`` returns dx and stores ``dgamma``,
+    ``dbeta``; ``dout`` is not modified."""
+
+    eps = 1e-6
+
+    def __init__(self, gamma, beta):
+        self.gamma = gamma
+        self.beta = beta
+        self.xn = None
+        self.std = None
+        self.dgamma = None
+        self.dbeta = None
+
+    def forward(self, x, train_flg=True):
+        x = np.asarray(x)
+        mu = x.mean(axis=1, keepdims=True)
+        xc = x - mu
+        self.std = np.sqrt(np.mean(xc ** 2, axis=1, keepdims=True) + self.eps)
+        self.xn = xc / self.std
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        dout = np.asarray(dout)
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        return (dxn - dxn.mean(axis=1, keepdims=True)
+                - self.xn * np.mean(dxn * self.xn, axis=1, keepdims=True)) / self.std
