@@ -104,6 +104,8 @@ x_big = rng.normal(size=(50, 20))
 
 v_x = np.array([[1.0, -2.0, 3.0, 0.5], [-1.0, 4.0, 2.0, -3.0], [0.5, 0.25, -0.75, 1.5]])
 v_x2 = np.array([[2.0, 1.0, -1.0, 0.0], [3.0, -2.0, 0.5, 1.0], [-0.5, 1.5, 2.5, -1.0]])
+v_x3 = np.linspace(-1.0, 1.3, 24).reshape(2, 3, 4)
+v_dout3 = np.cos(np.arange(24.0)).reshape(2, 3, 4)
 v_dout = np.array([[1.0, 2.0, 3.0, 4.0], [-1.0, -2.0, -3.0, -4.0], [0.5, 0.5, 0.5, 0.5]])
 
 
@@ -130,6 +132,7 @@ CHECKS = {
             new(0.5, 0), _fwd(v_x, True, "1 回目の forward(x, train_flg=True)"),
             _fwd(v_x2, True, "2 回目の forward(x, train_flg=True)")]),
         Scenario("dropout_ratio = 0.25, seed = 2", [new(0.25, 2), _fwd(v_x, True)]),
+        Scenario("dropout_ratio = 0.2, seed = 7、3 次元の x", [new(0.2, 7), _fwd(v_x3, True)]),
     ])],
     "dropout_test_mode": [_check([
         Scenario("dropout_ratio = 0.5 のテスト時の forward", [new(0.5, 0), _fwd(x_a, False)]),
@@ -141,6 +144,7 @@ CHECKS = {
         Scenario("dropout_ratio = 0.5 のテスト時の forward", [new(0.5, 0), _fwd(v_x, False)]),
         Scenario("テスト時の forward のあとに学習時の forward（テスト時は乱数を引かない）", [
             new(0.4, 3), _fwd(v_x, False), _fwd(v_x2, True)]),
+        Scenario("3 次元の x のテスト時の forward", [new(0.5, 1), _fwd(v_x3, False)]),
     ])],
     "dropout_backward": [_check([
         Scenario("dropout_ratio = 0.5: forward のあと backward", [
@@ -164,5 +168,8 @@ CHECKS = {
         Scenario("dropout_ratio = 0.25: backward のあとの学習時の forward（backward は乱数を引かない）", [
             new(0.25, 1), call("forward", v_x, train_flg=True, record=False),
             call("backward", v_dout, label="backward(dout) の戻り値 dx"), _fwd(v_x2, True)]),
+        Scenario("3 次元の x、dropout_ratio = 0.2", [
+            new(0.2, 9), call("forward", v_x3, train_flg=True, record=False),
+            call("backward", v_dout3, label="backward(dout) の戻り値 dx")]),
     ])],
 }
