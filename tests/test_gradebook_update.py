@@ -66,7 +66,7 @@ def add_graded_cell_and_change_points(root):
     path = root / "source" / DAY / f"{NB}.ipynb"
     nb = read_notebook(path)
     position = next(i for i, c in enumerate(nb.cells) if grade_id(c) == "softmax_2d") + 1
-    nb.cells.insert(position, authoring.test(NEW_CELL, 1, 'print("行ごとの和が 1 になるかを確かめます")', NB))
+    nb.cells.insert(position, authoring.test(NEW_CELL, 1, NB))
     nb.cells[position].id = NEW_CELL
     for cell in nb.cells:
         if grade_id(cell) == "softmax_1d":
@@ -176,7 +176,7 @@ def test_a_demo_notebook_never_touches_grading(course, capsys):
     assert not pending_changes(root, DAY)
 
 
-def test_a_new_graded_notebook_and_a_removed_cell_leave_a_gradebook_nbgrader_accepts(course):
+def test_a_new_graded_notebook_and_a_removed_cell_leave_a_gradebook_nbgrader_accepts(course, tmp_path):
     from nbgrader.api import MissingEntry
 
     from autograder.build import generate_student_versions
@@ -203,5 +203,5 @@ def test_a_new_graded_notebook_and_a_removed_cell_leave_a_gradebook_nbgrader_acc
         assert gb.find_comment("softmax", NB, DAY, "untouched").manual_comment == COMMENT
     saved = read_notebook(root / "submitted/answers" / DAY / f"{NB}.ipynb")
     assert "softmax_2d" not in {grade_id(c) for c in saved.cells}  # rebuilt on the new source
-    generate_student_versions(source, DAY, course_root=root)  # nbgrader accepts the gradebook as it is
+    generate_student_versions(source, DAY, tmp_path / "generate", course_root=root)  # nbgrader accepts the gradebook as it is
     assert not pending_changes(root, DAY)
