@@ -364,6 +364,6 @@ def test_extra_hidden_directories_stay_unreadable(tmp_path):
 
 
 def test_paths_are_shown_relative_to_the_submission_or_the_package():
-    text = ("genba-dl-model/1; '/tmp/katakana-score-x/kernel/submission/data/m.npz', /work/a/course/networks.py, "
+    text = ("genba-dl-model/1; '/tmp/katakana-score-x/kernel/submission/data/m.npz', /opt/checkout/course/networks.py, "
             "/usr/lib/python3.11/site-packages/numpy/core/a.py, /srv/grader/secret.py")
     assert scorer.hide_paths(text) == "genba-dl-model/1; 'data/m.npz', course/networks.py, numpy/core/a.py, secret.py"
