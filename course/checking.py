@@ -417,6 +417,32 @@ def _looks_own(info: dict) -> bool:
     return info.get("module") == "__main__"
 
 
+def _changed_part(before, now, where: str = "") -> Optional[str]:
+    """Where an input argument holding arrays differs after the call ("" for the array itself,
+    "['W1']" for a dict entry, "[0]" for a list item), or None when every array in it is unchanged."""
+    if isinstance(before, np.ndarray):
+        same = isinstance(now, np.ndarray) and now.shape == before.shape and np.array_equal(now, before, equal_nan=True)
+        return None if same else where
+    if isinstance(before, dict):  # the report's keys are strings
+        if not isinstance(now, dict):
+            return where or "辞書"
+        for key, value in list(before.items())[:probe.MAX_ITEMS]:  # the report holds at most MAX_ITEMS
+            if str(key) not in now:
+                return f"{where}[{key!r}]"
+            part = _changed_part(value, now[str(key)], f"{where}[{key!r}]")
+            if part is not None:
+                return part
+        return None
+    if isinstance(before, (list, tuple)):
+        if not isinstance(now, (list, tuple)) or len(now) != min(len(before), probe.MAX_ITEMS):
+            return where or "リスト"
+        for i, (b, n) in enumerate(zip(before, now)):
+            part = _changed_part(b, n, f"{where}[{i}]")
+            if part is not None:
+                return part
+    return None
+
+
 def _judge_entry(check, header: str, result: dict, expected, args, forbid_warnings: bool,
                  mistake_values) -> Optional[str]:
     """Why one probed result (a call or a recorded step) fails, or None when it passes.
@@ -442,9 +468,10 @@ def _judge_entry(check, header: str, result: dict, expected, args, forbid_warnin
     if check.check_inputs_unchanged:
         after = [probe.decode_value(a) for a in result.get("args_after", [])]
         for i, (before, now) in enumerate(zip(args, after)):
-            if isinstance(before, np.ndarray) and (not isinstance(now, np.ndarray) or now.shape != before.shape
-                                                   or not np.array_equal(now, before, equal_nan=True)):
-                return f"{header}  {i + 1} 番目の引数（入力配列）が書き換えられています。入力は変更しないでください。"
+            where = _changed_part(before, now)
+            if where is not None:
+                what = "入力配列" if isinstance(before, np.ndarray) else f"入力の {where}"
+                return f"{header}  {i + 1} 番目の引数（{what}）が書き換えられています。入力は変更しないでください。"
     reason = compare(expected, got, rtol=check.rtol, atol=check.atol, dtype=check.dtype,
                      returns=check.returns, got_cls=got_cls if isinstance(got, np.ndarray) else "")
     if reason:

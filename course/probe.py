@@ -164,7 +164,9 @@ def _borrowed(obj, name):
                 if callable(same) and not isinstance(same, type(np)) and \
                         getattr(same, "__module__", None) not in (None, "__main__"):
                     found.add(f"{value.__name__}.{name}")
-                todo.extend((getattr(value, n), depth + 1) for n in names if hasattr(value, n))
+                with warnings.catch_warnings():  # numpy warns on some deprecated attribute names (np.str)
+                    warnings.simplefilter("ignore")
+                    todo.extend((getattr(value, n), depth + 1) for n in names if hasattr(value, n))
     if isinstance(obj, type):
         # a class that inherits from, or takes its methods from, an existing implementation
         for base in obj.__mro__[1:]:

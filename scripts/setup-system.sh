@@ -30,8 +30,10 @@ if [ "${#missing[@]}" -eq 0 ]; then
 fi
 echo "setup-system: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another apt run on the machine (a second set-up, unattended upgrades) holds the dpkg lock: wait for it.
+APT=(apt-get -o DPkg::Lock::Timeout=900)
+"${APT[@]}" update -qq >/dev/null
+"${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The tests start their own throwaway servers; the distribution's services are not needed.
 for service in redis-server postgresql; do
   if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi

@@ -188,3 +188,32 @@ def test_a_failed_self_check_renders_only_its_message_in_ipython():
 
     lines = SelfCheckError("f: 「x」で不合格です。\n  値が違います。")._render_traceback_()
     assert lines == ["✘ f: 「x」で不合格です。", "  値が違います。"]
+
+
+# ---------------------------------------------------------------- inputs left unchanged
+
+def _total_squares(params):
+    return float(sum(np.sum(w ** 2) for key, w in params.items() if key.startswith("W")))
+
+
+_PARAMS_CHECK = FunctionCheck(
+    function="total_squares", reference=_total_squares, dtype="float", returns="auto",
+    cases=[Case("W1, b1, W2", ({"W1": np.array([[1.0, -2.0]]), "b1": np.array([3.0]), "W2": np.array([0.5])},))])
+
+
+@pytest.mark.parametrize("body", [
+    "    for key in params:\n        params[key] = params[key] ** 2\n    return float(sum(np.sum(v) for k, v in params.items() if k[0] == 'W'))\n",
+    "    total = 0.0\n    for key, w in params.items():\n        if key.startswith('W'):\n            w **= 2\n            total += float(np.sum(w))\n    return total\n",
+    "    params.pop('b1')\n    return float(sum(np.sum(w ** 2) for w in params.values()))\n",
+])
+def test_a_dict_argument_changed_in_place_fails_and_names_the_entry(body):
+    verdict = _judge(_PARAMS_CHECK, "def total_squares(params):\n" + body)
+    assert not verdict.passed
+    assert "1 番目の引数" in verdict.message and "書き換えられています" in verdict.message, verdict.message
+    assert "['W1']" in verdict.message or "['b1']" in verdict.message, verdict.message
+
+
+def test_a_dict_argument_left_alone_passes():
+    verdict = _judge(_PARAMS_CHECK, "def total_squares(params):\n"
+                                    "    return float(sum(np.sum(params[k] ** 2) for k in params if 'W' in k))\n")
+    assert verdict.passed, verdict.message
