@@ -178,3 +178,12 @@ def test_clip_grad_norm_and_adding_problem():
     assert xs.shape == (50, 10, 2) and ts.shape == (50,)
     np.testing.assert_array_equal(xs[:, :, 1].sum(axis=1), 2)
     np.testing.assert_allclose((xs[:, :, 0] * xs[:, :, 1]).sum(axis=1), ts)
+
+
+def test_each_recurrent_notebook_hides_only_its_own_reference_module():
+    """The module split: grading 6.2 hides course.time_rnn only, grading 6.4 hides course.time_gru only, so 6.4
+    can import the RNN and LSTM references and every notebook the shared helpers of course.time_layers."""
+    from autograder.course_view import hidden_modules
+
+    assert hidden_modules("6_2_simple_rnn") == ["time_rnn.py"]
+    assert hidden_modules("6_4_gru") == ["time_gru.py"]
