@@ -1,10 +1,10 @@
 """Reference GRU layers (『ゼロから作るDeep Learning ❷』 付録 C の GRU): ``GRU`` (one step) and ``TimeGRU``.
 
-The variant is the one of Cho et al. (2014) as the book writes it: the reset gate multiplies the
-previous hidden state *before* the product with ``Whh`` ("reset before matmul"), and the update
-gate weighs the candidate: ``h_next = (1 - z) * h_prev + z * h_hat``. (cuDNN and PyTorch use the
-"reset after" variant ``r * (h_prev @ Whh + b_hh)`` and the mirror convention
-``h_next = (1 - z) * h_hat + z * h_prev``.)
+The variant is the book's: the reset gate multiplies the previous hidden state *before* the
+product with ``Whh`` ("reset before matmul", as in Cho et al. 2014), and the update gate weighs the
+candidate: ``h_next = (1 - z) * h_prev + z * h_hat`` (as in Chung et al. 2014; Cho et al. and
+PyTorch write the mirror ``h_next = z * h_prev + (1 - z) * h_hat``). cuDNN and PyTorch also use the
+"reset after" variant ``r * (h_prev @ Whh + b_hh)``.
 
 * ``GRU(Wx, Wh, b)``: ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b`` (3H,), the gates stacked in the order
   z (update), r (reset), h (candidate): ``Wx = [Wxz | Wxr | Wxh]`` and likewise ``Wh``, ``b``.

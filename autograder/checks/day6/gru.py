@@ -1,7 +1,8 @@
 """Hidden checks of 6_4_gru: the ``GRU`` cell.
 
 Conventions stated in the notebook and tested here (the reference is ``course.time_gru.GRU``, the
-variant of Cho et al. 2014 as 『ゼロから作るDeep Learning ❷』 writes it):
+variant 『ゼロから作るDeep Learning ❷』 writes: reset before the product as in Cho et al. 2014, update as
+in Chung et al. 2014):
 - ``GRU(Wx, Wh, b)``: ``params = [Wx, Wh, b]`` with ``Wx`` (D, 3H), ``Wh`` (H, 3H), ``b`` (3H,), the
   gates stacked in the order z (update), r (reset), candidate h: ``Wx[:, :H]`` is ``Wxz`` and so on.
 - ``forward(x, h_prev)``: z = sigmoid(x Wxz + h_prev Whz + bz), r = sigmoid(x Wxr + h_prev Whr + br),
