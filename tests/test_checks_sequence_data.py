@@ -188,3 +188,19 @@ def test_reference_module_agrees_with_the_check_references():
                 assert expected.dtype == got.dtype
             else:
                 assert expected == got
+
+
+def test_strings_travel_to_the_kernel_and_are_compared_with_a_position():
+    """Texts are inputs and return values of this notebook: the probe carries str, the judge compares it."""
+    from course import probe
+    from course.checking import compare, summarize
+
+    for text in ["", "すもも\n", "<unk>" * 3]:
+        assert probe.decode_value(probe.encode_value(text)) == text
+    assert probe.encode_value(type("S", (str,), {})("x"))["kind"] == "other"  # only exact str travels
+    assert compare("ねこ", "ねこ", rtol=0, atol=0, dtype=None, returns="auto") is None
+    reason = compare("ねこです", "ねずです", rtol=0, atol=0, dtype=None, returns="auto")
+    assert "文字列が違います" in reason and "1 文字目" in reason
+    assert "文字列 (str) を返す必要があります" in compare("ねこ", ["ね", "こ"], rtol=0, atol=0, dtype=None, returns="auto")
+    assert compare(["a", "b"], ["a", "c"], rtol=0, atol=0, dtype=None, returns="auto").startswith("2 番目の値")
+    assert "…" in summarize("あ" * 100) and "100 文字" in summarize("あ" * 100)
