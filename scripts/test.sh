@@ -7,6 +7,9 @@ bash scripts/setup-env.sh
 if [ -z "${COURSE_MNIST_DIR:-}" ]; then export COURSE_MNIST_DIR="$(cd ../shared/data/mnist && pwd)"; fi
 if [ -z "${COURSE_HOUSING_DIR:-}" ]; then export COURSE_HOUSING_DIR="$(cd ../shared/data/housing && pwd)"; fi
 export MPLBACKEND=Agg
+# Two pytest workers share the cores: one BLAS thread each, so notebooks and trainings do not oversubscribe
+# the machine (on a busy 2-core machine a threaded BLAS made a 1 s training cell take 100 s).
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" MKL_NUM_THREADS="${MKL_NUM_THREADS:-1}"
 # Released notebooks run from a copy, so files they write (e.g. katakana_work/) never land in release/.
 # submit_katakana.ipynb needs a trained model beside it: tests/test_capstone_scoring.py scores it instead.
 nbrun="$(mktemp -d)"
