@@ -192,6 +192,8 @@ def _copy_args(args):
 
 
 def _copy_value(v):
+    if isinstance(v, probe.Seeded):  # the reference gets its own Generator, like the student's code
+        return np.random.default_rng(v.seed)
     if isinstance(v, np.ndarray):
         return v.copy()
     if isinstance(v, dict):
@@ -263,6 +265,8 @@ def summarize(value, limit: int = SUMMARY_LIMIT, nested: bool = False) -> str:
         return f"関数 {value.__course_fn__}"
     if isinstance(value, probe.Attribute):
         return f"（テスト対象の {value!r}）"
+    if isinstance(value, probe.Seeded):
+        return f"rng = {value!r}"
     if isinstance(value, np.ndarray):
         if nested:
             limit = min(limit, NESTED_LIMIT)

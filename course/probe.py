@@ -26,6 +26,10 @@ import numpy as np
 MAX_ARRAY_BYTES = 64 * 1024 * 1024
 MAX_ITEMS = 1000
 MAX_STR_CHARS = 1_000_000
+# numpy's global random state is seeded with this while a checked call runs (and restored after),
+# so code that draws from np.random.* instead of the Generator it was given gives reproducible
+# values that a check can recognise as that mistake.
+GLOBAL_SEED = 0
 
 
 def _known(name):
@@ -60,6 +64,18 @@ class Attribute:
         return ".".join(self.path)
 
 
+class Seeded:
+    """A check argument that stands for a new ``np.random.default_rng(seed)``: the student's
+    function (in its kernel) and the reference (in the grader) each receive their own Generator
+    made from the same seed, so functions that draw from a given Generator are checked exactly."""
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+
+    def __repr__(self):
+        return f"np.random.default_rng({self.seed})"
+
+
 def _npy(array):
     buf = io.BytesIO()
     np.lib.format.write_array(buf, np.asarray(array, order="C"), allow_pickle=False)  # keeps 0-d shape
@@ -76,6 +92,12 @@ def encode_value(value, depth=0):
         return {"kind": "none", "cls": name}
     if cls is Attribute:
         return {"kind": "attr", "cls": name, "path": [str(p) for p in value.path]}
+    if cls is Seeded:
+        return {"kind": "seeded", "cls": name, "seed": str(value.seed)}
+    if cls is np.random.Generator and type(value.bit_generator) is np.random.PCG64:
+        state = value.bit_generator.state  # e.g. a Seeded argument after the call: it has drawn
+        return {"kind": "generator", "cls": name, "state": [str(state["state"]["state"]), str(state["state"]["inc"]),
+                                                            str(state["has_uint32"]), str(state["uinteger"])]}
     if callable(value) and getattr(value, "__course_fn__", None) in KNOWN_FUNCTIONS:
         return {"kind": "fn", "cls": name, "name": value.__course_fn__}
     if cls is bool:
@@ -133,6 +155,14 @@ def decode_value(data):
         return {k: decode_value(v) for k, v in data["items"].items()}
     if kind == "attr":
         return Attribute([str(p) for p in data["path"]])
+    if kind == "seeded":
+        return np.random.default_rng(int(data["seed"]))
+    if kind == "generator":
+        state, inc, has_uint32, uinteger = (int(v) for v in data["state"])
+        bit_generator = np.random.PCG64()
+        bit_generator.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
+                               "has_uint32": has_uint32, "uinteger": uinteger}
+        return np.random.Generator(bit_generator)
     if kind == "fn" and data.get("name") in KNOWN_FUNCTIONS:
         return KNOWN_FUNCTIONS[data["name"]]
     raise ValueError(f"cannot decode value of kind {kind!r}")
@@ -253,9 +283,11 @@ def _record(action, args, watch=None):
     """Run ``action()``; return the entry (value or error, warnings, the arguments afterwards).
     With ``watch`` (a ``CallWatch``) the call runs under it."""
     entry = {}
+    saved_state = np.random.get_state()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            np.random.seed(GLOBAL_SEED)
             with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                 if watch is None:
                     value = action()
@@ -270,6 +302,8 @@ def _record(action, args, watch=None):
             entry["ok"] = False
             entry["error"] = f"{type(exc).__name__}: {exc}"[:2000]
             entry["traceback"] = "".join(traceback.format_exception(exc))[-4000:]
+        finally:
+            np.random.set_state(saved_state)
     entry["warnings"] = [f"{w.category.__name__}: {w.message}"[:300] for w in caught][:20]
     entry["args_after"] = [encode_value(a) for a in args]
     return entry
