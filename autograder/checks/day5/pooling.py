@@ -232,6 +232,9 @@ v_x_ties = np.array([[[[2.0, 2.0, 0.0, 1.0, 0.0, 0.0],
                        [2.0, 2.0, 0.0, 0.0, 1.0, 1.0],
                        [2.0, 2.0, 0.0, 0.0, 1.0, 1.0]]]])
 v_dout_ties = np.array([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[-1.0, -2.0, -3.0], [-4.0, -5.0, -6.0]]]])
+v_x_tie_overlap = (np.arange(24).reshape(1, 2, 3, 4) * 7 % 5 > 2).astype(float)  # 0 と 1 だけ
+v_x_tie_overlap[0, 1, 1, 2] = 2.0
+v_dout_tie_overlap = np.array([[[[1.0, 2.0], [3.0, 4.0]], [[0.5, -1.0], [-2.0, 1.5]]]])
 
 
 def _forward(x):
@@ -291,5 +294,8 @@ CHECKS = {
     ], [
         Scenario("(1, 2, 4, 6) の x: 同じ最大値が複数ある窓（左上の窓は 2 が 3 つ、すべて 0 の窓、すべて 1 の窓など）", [
             new(2, 2, stride=2), _forward(v_x_ties), call("backward", v_dout_ties, label="backward(dout) の戻り値 dx")]),
+        Scenario("(1, 2, 3, 4) の 0 と 1 だけの x、2×3 の窓、stride 1（窓が重なる）", [
+            new(2, 3, stride=1), _forward(v_x_tie_overlap),
+            call("backward", v_dout_tie_overlap, label="backward(dout) の戻り値 dx")]),
     ])],
 }
