@@ -10,8 +10,9 @@ every epoch, 600 updates per epoch). After every epoch: the accuracy on the firs
 images and on the 10000 test images. The record holds the loss of every mini-batch, both accuracy
 curves, the wall-clock and CPU seconds of every epoch's training (without the evaluation), the
 settings, and the first-layer filters ``W1`` before and after training (with ``b1`` after training,
-for the feature maps the notebook draws). Deterministic (one BLAS thread, fixed seeds); about
-ten seconds of CPU time per epoch on one core of a recent machine.
+for the feature maps the notebook draws). The file is rewritten after every epoch, so an interrupted
+run leaves the epochs it finished (and a run of N epochs records the first N epochs of a longer one).
+Deterministic (one BLAS thread, fixed seeds); about 50 s of CPU time per epoch on one core.
 
 Usage (from the repository root)::
 
