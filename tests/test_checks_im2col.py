@@ -3,6 +3,8 @@ in the notebook's self-check: the judge_code fixture proves both)."""
 
 import pytest
 
+from .grading_support import REPO
+
 NB = "5_2_im2col"
 
 SIZE = """
@@ -215,6 +217,8 @@ WRONG = {
     "db averaged": (DB_MEAN, "convolution_backward", "db を平均しています"),
     "dout reshaped without transpose": (DOUT_NOT_TRANSPOSED, "convolution_backward", "dout を transpose せずに"),
     "backward writes into dout": (MUTATES_DOUT, "convolution_backward", "書き換えられています"),
+    "im2col taken from the course package": ("from course.im2col import conv_output_size, im2col\n", "im2col_basic",
+                                             "自分で実装"),
     "convolution with a wrong im2col": (CONV_WITH_WRONG_IM2COL, "convolution_forward",
                                         "Convolution が使う im2col が正しくありません"),
     "convolution with an overwriting col2im": (CONV_WITH_OVERWRITING_COL2IM, "convolution_backward",
@@ -349,3 +353,21 @@ def test_col2im_is_the_adjoint_of_im2col():
         col = ns["im2col"](x, fh, fw, stride, pad)
         c = rng.normal(size=col.shape)
         assert np.isclose(np.sum(col * c), np.sum(x * ns["col2im"](c, x_shape, fh, fw, stride, pad)))
+
+
+def test_the_reference_modules_are_hidden_from_grading_and_not_imported_by_the_notebooks():
+    """course.im2col defines conv_output_size, im2col and col2im; course.layers defines Convolution (and imports
+    course.im2col), course.networks imports both: none of them may be visible while 5.1 or 5.2 is graded, so the
+    notebooks must not import them (they would vanish in the grading kernel)."""
+    import json
+    import re
+
+    from autograder.course_view import hidden_modules
+
+    for notebook in ("5_1_convolution", "5_2_im2col"):
+        assert {"im2col.py", "layers.py", "networks.py"} <= set(hidden_modules(notebook)), notebook
+        cells = json.loads((REPO / "source" / "day5" / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        for module in ("im2col", "layers", "networks"):
+            assert f"course.{module}" not in code, (notebook, module)
+            assert not re.search(rf"from course import .*\b{module}\b", code), (notebook, module)
