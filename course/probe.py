@@ -83,6 +83,8 @@ def encode_value(value, depth=0):
         return {"kind": "int", "cls": name, "value": str(int(value))}
     if cls is float:
         return {"kind": "float", "cls": name, "value": float.__repr__(value)}
+    if cls is str and len(value) <= 200:  # option names in a check's arguments ("relu", "he")
+        return {"kind": "str", "cls": name, "value": str.__str__(value)}
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         base = np.asarray(value).view(np.ndarray) if isinstance(value, np.ndarray) else np.asarray(value)
         if base.dtype.hasobject or base.dtype.fields is not None:
@@ -115,6 +117,8 @@ def decode_value(data):
         return int(data["value"])
     if kind == "float":
         return float(data["value"])
+    if kind == "str":
+        return str(data["value"])
     if kind in ("ndarray", "npscalar"):
         raw = base64.b64decode(data["npy"], validate=True)
         array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
