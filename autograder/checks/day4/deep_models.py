@@ -131,11 +131,6 @@ class _GradientWithoutDecay(ReferenceMultiLayerNetExtend):
         return {k: g - self.weight_decay_lambda * self.params[k] if k.startswith("W") else g for k, g in grads.items()}
 
 
-class _GradientInTestMode(ReferenceMultiLayerNetExtend):
-    def loss(self, x, t, train_flg=False):
-        return super().loss(x, t, False)
-
-
 MISTAKES = [
     Mistake("重みの初期値の標準偏差が入れ替わっています。'relu'（'he'）は sqrt(2 / n_in)、'sigmoid'（'xavier'）は "
             "sqrt(1 / n_in) です（n_in は前の層のノード数）。", _SwappedInit),
@@ -160,8 +155,6 @@ MISTAKES = [
     Mistake("荷重減衰の項に 0.5 がありません。損失は 交差エントロピー誤差 + 0.5 * λ * Σ‖W‖² です。", _DecayWithoutHalf),
     Mistake("重みの勾配に λ * W を足していません。損失に 0.5 * λ * Σ‖W‖² を足したので、勾配は dW + λ * W です。",
             _GradientWithoutDecay),
-    Mistake("gradient の順伝播がテスト時の動作（train_flg=False）になっています。gradient では "
-            "loss(x, t, train_flg=True) で順伝播します。", _GradientInTestMode),
 ]
 
 
@@ -267,6 +260,9 @@ CHECKS = {
             new(4, [5], 3, weight_decay_lambda=0.1, use_batchnorm=True, seed=0), *_shifted(v_b1, v_beta1),
             call("loss", v_x, v_t, label="loss(x, t) の値"),
             call("loss", v_x, v_t, train_flg=True, label="loss(x, t, train_flg=True) の値")]),
+        Scenario("λ = 0.2、t が one-hot", [
+            new(4, [5], 3, weight_decay_lambda=0.2, seed=1),
+            call("loss", v_x, np.eye(3)[v_t], label="loss(x, t) の値（t は one-hot）")]),
     ])],
     "extend_gradient": [_check([
         Scenario("すべてのオプションあり（relu、λ = 0.1、ドロップアウト 0.3、Batch Normalization）", [

@@ -260,8 +260,8 @@ CHECKS["multi_layer_net_loss"] = [_net_check([
 ], [
     Scenario("4-5-3 のネットワーク（バイアスも 0 でない）、λ = 0.1", [
         new(4, [5], 3, weight_decay_lambda=0.1, seed=1), *_biases([v_nb1, v_nb2]), _net_loss(v_nx, v_nt)]),
-    Scenario("同じネットワーク、λ = 0（荷重減衰なし）", [
-        new(4, [5], 3, seed=1), *_biases([v_nb1, v_nb2]), _net_loss(v_nx, v_nt)]),
+    Scenario("同じネットワーク、λ = 0（荷重減衰なし）、t が one-hot", [
+        new(4, [5], 3, seed=1), *_biases([v_nb1, v_nb2]), _net_loss(v_nx, np.eye(3)[v_nt])]),
 ])]
 CHECKS["multi_layer_net_gradient"] = [_net_check([
     Scenario("6-5-4-3 のネットワーク（バイアスも 0 でない）、λ = 0.05", [
@@ -273,6 +273,6 @@ CHECKS["multi_layer_net_gradient"] = [_net_check([
 ], [
     Scenario("4-5-3 のネットワーク（バイアスも 0 でない）、λ = 0.1", [
         new(4, [5], 3, weight_decay_lambda=0.1, seed=1), *_biases([v_nb1, v_nb2]), *_net_gradient(v_nx, v_nt, 2)]),
-    Scenario("同じネットワーク、λ = 0（荷重減衰なし）", [
-        new(4, [5], 3, seed=1), *_biases([v_nb1, v_nb2]), *_net_gradient(v_nx, v_nt, 2)]),
+    Scenario("同じネットワーク、λ = 0（荷重減衰なし）、t が one-hot", [
+        new(4, [5], 3, seed=1), *_biases([v_nb1, v_nb2]), *_net_gradient(v_nx, np.eye(3)[v_nt], 2)]),
 ])]
