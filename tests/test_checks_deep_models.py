@@ -281,3 +281,14 @@ def test_network_trains_on_a_small_subset():
             batch = order[start:start + 100]
             optimizer.update(net.params, net.gradient(x[batch], t[batch]))
     assert net.accuracy(x_val, t_val) >= 0.85
+
+
+def test_option_strings_travel_to_the_kernel_and_are_never_a_right_answer():
+    from course import probe
+    from course.checking import FunctionCheck, _judge_entry
+
+    assert probe.decode_value(probe.encode_value("sigmoid")) == "sigmoid"
+    check = FunctionCheck(function="f", reference=lambda x: x * 2.0, cases=[])
+    result = {"ok": True, "value": probe.encode_value("2.0"), "args_after": []}
+    failure = _judge_entry(check, "f: ", result, 2.0, (1.0,), False, lambda: [])
+    assert failure and "使えません" in failure, failure
