@@ -479,8 +479,8 @@ def _judge_entry(check, header: str, result: dict, expected, args, forbid_warnin
     except Exception as exc:  # malformed report → fail
         return f"{header}  戻り値を読み取れませんでした（{exc}）。"
     got_cls = result["value"].get("cls", "")
-    if result["value"].get("kind") == "other":
-        return f"{header}  戻り値の型 {got_cls} は使えません（{result['value'].get('repr')}）。"
+    if result["value"].get("kind") == "other" or (result["value"].get("kind") == "str" and not isinstance(expected, str)):
+        return f"{header}  戻り値の型 {got_cls} は使えません（{result['value'].get('repr', repr(got)[:200])}）。"
     if check.check_inputs_unchanged:
         after = [probe.decode_value(a) for a in result.get("args_after", [])]
         for i, (before, now) in enumerate(zip(args, after)):

@@ -2,6 +2,9 @@
 
 * ``MultiLayerNet`` — fully connected: (Affine → Relu [→ Dropout]) × len(hidden_size_list) → Affine
   → SoftmaxWithLoss. Parameters ``W1, b1, ..., W{L}, b{L}``.
+* ``MultiLayerNetExtend`` — the configurable fully connected network of notebook 4.5 (the book's
+  ``common/multi_layer_net_extend.py``): per hidden layer Affine → [BatchNorm] → Relu/Sigmoid →
+  [Dropout]; weight decay; parameters ``W{i}, b{i}`` and, with BN, ``gamma{i}, beta{i}``.
 * ``ConvNet`` — a small VGG-style CNN for 28×28 single-channel images (with the defaults)::
 
       conv3x3-16 (pad 1) → Relu → conv3x3-16 (pad 1) → Relu → maxpool 2×2
@@ -36,9 +39,10 @@ import numpy as np
 
 from course.functions import softmax
 from course.im2col import conv_output_size
-from course.layers import Affine, Convolution, Dropout, Pooling, Relu, SoftmaxWithLoss
+from course.layers import (Affine, BatchNormalization, Convolution, Dropout, Pooling, Relu, Sigmoid,
+                           SoftmaxWithLoss)
 
-__all__ = ["MultiLayerNet", "ConvNet", "network_from_architecture"]
+__all__ = ["MultiLayerNet", "MultiLayerNetExtend", "ConvNet", "network_from_architecture"]
 
 
 def _init_std(weight_init_std, fan_in):
@@ -173,6 +177,97 @@ class MultiLayerNet(_Network):
         self.last_layer = SoftmaxWithLoss()
 
 
+class MultiLayerNetExtend(_Network):
+    """Configurable fully connected network, the conventions of notebook 4.5 (the book's
+    ``MultiLayerNetExtend`` with the course's seeds and inverted dropout):
+
+    * weights ``W{i}`` (i = 1 … L, L = len(hidden_size_list) + 1) drawn in that order from
+      ``np.random.default_rng(seed)`` as ``std * rng.standard_normal((n_in, n_out))``;
+      ``std`` = sqrt(2 / n_in) for "relu"/"he", sqrt(1 / n_in) for "sigmoid"/"xavier", or the given
+      number; biases ``b{i}`` zeros; with ``use_batchnorm``, ``gamma{i}`` ones and ``beta{i}`` zeros
+      (i = 1 … L-1);
+    * ``layers`` (an OrderedDict), per hidden layer i: ``Affine{i}`` → ``BatchNorm{i}``
+      (``BatchNormalization(gamma{i}, beta{i})``, momentum 0.9, when ``use_batchnorm``) →
+      ``Activation_function{i}`` (``Relu`` or ``Sigmoid``) → ``Dropout{i}``
+      (``Dropout(dropout_ratio, seed=[seed, i], inverted=True)``, when ``use_dropout``); then
+      ``Affine{L}``; ``last_layer`` = ``SoftmaxWithLoss``;
+    * ``predict(x, train_flg=False)`` passes ``train_flg`` to BatchNorm and Dropout;
+      ``loss(x, t, train_flg=False)`` = cross-entropy + 0.5 * λ * Σ_i np.sum(W_i ** 2) (weights
+      only); ``gradient(x, t)`` runs ``loss(x, t, train_flg=True)`` once and backpropagates:
+      ``W{i}``: dW + λ * W, ``b{i}``: db, ``gamma{i}``, ``beta{i}``: dgamma, dbeta.
+    """
+
+    def __init__(self, input_size, hidden_size_list, output_size, activation="relu", weight_init_std="relu",
+                 weight_decay_lambda=0.0, use_dropout=False, dropout_ratio=0.5, use_batchnorm=False, seed=0,
+                 dtype=np.float64):
+        activations = {"relu": Relu, "sigmoid": Sigmoid}
+        if activation not in activations:
+            raise ValueError(f"unknown activation {activation!r} (use 'relu' or 'sigmoid')")
+        self.input_size = int(input_size)
+        self.hidden_size_list = [int(h) for h in hidden_size_list]
+        self.output_size = int(output_size)
+        self.activation = activation
+        self.weight_decay_lambda = float(weight_decay_lambda)
+        self.use_dropout = bool(use_dropout)
+        self.dropout_ratio = float(dropout_ratio)
+        self.use_batchnorm = bool(use_batchnorm)
+        self.dtype = np.dtype(dtype)
+        self._init_args = {"input_size": self.input_size, "hidden_size_list": self.hidden_size_list,
+                           "output_size": self.output_size, "activation": activation,
+                           "use_dropout": self.use_dropout, "dropout_ratio": self.dropout_ratio,
+                           "use_batchnorm": self.use_batchnorm}
+        rng = np.random.default_rng(seed)
+        sizes = [self.input_size, *self.hidden_size_list, self.output_size]
+        n_layers = len(sizes) - 1
+        self.params = {}
+        for i in range(1, n_layers + 1):
+            n_in, n_out = sizes[i - 1], sizes[i]
+            std = _init_std(weight_init_std, n_in)
+            self.params[f"W{i}"] = (std * rng.standard_normal((n_in, n_out))).astype(self.dtype)
+            self.params[f"b{i}"] = np.zeros(n_out, dtype=self.dtype)
+        self.layers = OrderedDict()
+        self._param_layers = []
+        for i in range(1, n_layers):
+            self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
+            self._param_layers.append((f"Affine{i}", i))
+            if self.use_batchnorm:
+                self.params[f"gamma{i}"] = np.ones(sizes[i], dtype=self.dtype)
+                self.params[f"beta{i}"] = np.zeros(sizes[i], dtype=self.dtype)
+                self.layers[f"BatchNorm{i}"] = BatchNormalization(self.params[f"gamma{i}"], self.params[f"beta{i}"])
+            self.layers[f"Activation_function{i}"] = activations[activation]()
+            if self.use_dropout:
+                self.layers[f"Dropout{i}"] = Dropout(self.dropout_ratio, seed=[seed, i], inverted=True)
+        self.layers[f"Affine{n_layers}"] = Affine(self.params[f"W{n_layers}"], self.params[f"b{n_layers}"])
+        self._param_layers.append((f"Affine{n_layers}", n_layers))
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x, train_flg=False):
+        x = self._input(x)
+        for layer in self.layers.values():
+            x = layer.forward(x, train_flg) if isinstance(layer, (Dropout, BatchNormalization)) else layer.forward(x)
+        return x
+
+    def loss(self, x, t, train_flg=False):
+        y = self.predict(x, train_flg)
+        return self.last_layer.forward(y, t) + self._weight_decay()
+
+    def gradient(self, x, t):
+        """Gradients of the loss in training mode (one forward pass with ``train_flg=True``)."""
+        self.last_loss = float(self.loss(x, t, train_flg=True))
+        dout = self.last_layer.backward(1)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        grads = {}
+        for name, i in self._param_layers:
+            layer = self.layers[name]
+            grads[f"W{i}"] = layer.dW + self.weight_decay_lambda * layer.W
+            grads[f"b{i}"] = layer.db
+            if f"BatchNorm{i}" in self.layers:
+                grads[f"gamma{i}"] = self.layers[f"BatchNorm{i}"].dgamma
+                grads[f"beta{i}"] = self.layers[f"BatchNorm{i}"].dbeta
+        return grads
+
+
 class ConvNet(_Network):
     """Small VGG-style CNN: two blocks of two 3×3 convolutions (pad 1) + 2×2 max pooling, then
     Affine → Relu → Dropout → Affine. See the module docstring for the default layout.
@@ -227,7 +322,7 @@ class ConvNet(_Network):
         self.last_layer = SoftmaxWithLoss()
 
 
-_NETWORKS = {"MultiLayerNet": MultiLayerNet, "ConvNet": ConvNet}
+_NETWORKS = {"MultiLayerNet": MultiLayerNet, "MultiLayerNetExtend": MultiLayerNetExtend, "ConvNet": ConvNet}
 
 
 def network_from_architecture(architecture: str, **kwargs):

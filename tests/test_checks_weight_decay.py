@@ -34,8 +34,77 @@ def weight_decay_gradient(W, dW, weight_decay_lambda):
     out += weight_decay_lambda * W
     return out
 """
+NET_HEAD = """
+from collections import OrderedDict
+from course.layers import Affine, Relu, SoftmaxWithLoss
+
+class MultiLayerNet:
+    def __init__(self, input_size, hidden_size_list, output_size, weight_decay_lambda=0.0, seed=0):
+        self.weight_decay_lambda = weight_decay_lambda
+        rng = np.random.default_rng(seed)
+        sizes = [input_size, *hidden_size_list, output_size]
+        self.n_layers = len(sizes) - 1
+        self.params = {}
+        self.layers = OrderedDict()
+        for i in range(1, self.n_layers + 1):
+            self.params[f"W{i}"] = np.sqrt(2.0 / sizes[i - 1]) * rng.standard_normal((sizes[i - 1], sizes[i]))
+            self.params[f"b{i}"] = np.zeros(sizes[i])
+            self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
+            if i < self.n_layers:
+                self.layers[f"Relu{i}"] = Relu()
+        self.last_layer = SoftmaxWithLoss()
+
+    def predict(self, x):
+        for layer in self.layers.values():
+            x = layer.forward(x)
+        return x
+"""
+NET = LOSS + GRAD + NET_HEAD + """
+    def loss(self, x, t):
+        y = self.predict(x)
+        return self.last_layer.forward(y, t) + weight_decay_loss(self.params, self.weight_decay_lambda)
+
+    def gradient(self, x, t):
+        self.loss(x, t)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        grads = {}
+        for i in range(1, self.n_layers + 1):
+            layer = self.layers[f"Affine{i}"]
+            grads[f"W{i}"] = weight_decay_gradient(layer.W, layer.dW, self.weight_decay_lambda)
+            grads[f"b{i}"] = layer.db
+        return grads
+"""
+NET_BOOK = NET_HEAD + """
+    def loss(self, x, t):
+        y = self.predict(x)
+        weight_decay = 0
+        for idx in range(1, self.n_layers + 1):
+            W = self.params['W' + str(idx)]
+            weight_decay += 0.5 * self.weight_decay_lambda * np.sum(W ** 2)
+        return self.last_layer.forward(y, t) + weight_decay
+
+    def gradient(self, x, t):
+        self.loss(x, t)
+        dout = 1
+        dout = self.last_layer.backward(dout)
+        layers = list(self.layers.values())
+        layers.reverse()
+        for layer in layers:
+            dout = layer.backward(dout)
+        grads = {}
+        for idx in range(1, self.n_layers + 1):
+            grads['W' + str(idx)] = self.layers['Affine' + str(idx)].dW + \\
+                self.weight_decay_lambda * self.layers['Affine' + str(idx)].W
+            grads['b' + str(idx)] = self.layers['Affine' + str(idx)].db
+        return grads
+"""
+NET_CELLS = ("multi_layer_net_loss", "multi_layer_net_gradient")
 CORRECT = {"weight_decay_loss_values": {"loop with startswith": LOSS, "the book's loop over W1, W2, ...": LOSS_BOOK},
-           "weight_decay_gradient_values": {"dW + λW": GRAD, "copy then +=": GRAD_OTHER}}
+           "weight_decay_gradient_values": {"dW + λW": GRAD, "copy then +=": GRAD_OTHER},
+           **{cell: {"with the functions of tasks 1 and 2": NET, "the book's MultiLayerNet": NET_BOOK}
+              for cell in NET_CELLS}}
 
 
 def _replace(code, old, new):
@@ -64,12 +133,46 @@ WRONG = {
     "dW modified in place": (_replace(GRAD, "    return dW + weight_decay_lambda * W",
                                       "    dW += weight_decay_lambda * W\n    return dW"),
                              "weight_decay_gradient_values", "書き換えられています"),
+    # the network (task 3)
+    "network: decay on the biases": (_replace(NET, '        if key.startswith("W"):\n            total', '        total')
+                                     .replace("grads[f\"b{i}\"] = layer.db", "grads[f\"b{i}\"] = layer.db + "
+                                              "self.weight_decay_lambda * layer.b"),
+                                     "multi_layer_net_loss", "バイアス b にも荷重減衰"),
+    "network: decay on the biases (gradient)": (_replace(NET, "grads[f\"b{i}\"] = layer.db",
+                                                         "grads[f\"b{i}\"] = layer.db + self.weight_decay_lambda * layer.b"),
+                                                "multi_layer_net_gradient", "バイアス b にも荷重減衰"),
+    "network: 0.5 missing in the loss": (_replace(NET_BOOK, "weight_decay += 0.5 * self.weight_decay_lambda",
+                                                  "weight_decay += self.weight_decay_lambda"),
+                                         "multi_layer_net_loss", "0.5 がありません"),
+    "network: λ missing in the gradient": (_replace(NET_BOOK, "self.weight_decay_lambda * self.layers['Affine' + str(idx)].W",
+                                                    "self.layers['Affine' + str(idx)].W"),
+                                           "multi_layer_net_gradient", "λ を掛けずに"),
+    "network: decay in the loss but not in the gradient": (
+        _replace(NET, "grads[f\"W{i}\"] = weight_decay_gradient(layer.W, layer.dW, self.weight_decay_lambda)",
+                 "grads[f\"W{i}\"] = layer.dW"), "multi_layer_net_gradient", "勾配には足していません"),
+    "network: no decay in the loss": (_replace(NET, " + weight_decay_loss(self.params, self.weight_decay_lambda)", ""),
+                                      "multi_layer_net_loss", "入っていません"),
+    "network: the layers' dW changed in place": (
+        _replace(NET, "grads[f\"W{i}\"] = weight_decay_gradient(layer.W, layer.dW, self.weight_decay_lambda)",
+                 "layer.dW += self.weight_decay_lambda * layer.W\n            grads[f\"W{i}\"] = layer.dW"),
+        "multi_layer_net_gradient", "書き換えています"),
+    "network: the helper of task 2 changes dW in place": (
+        _replace(NET, "    return dW + weight_decay_lambda * W", "    dW += weight_decay_lambda * W\n    return dW"),
+        "multi_layer_net_gradient", "書き換えています"),
 }
 
+NET_STUB = NET_HEAD + """
+    def loss(self, x, t):
+        raise NotImplementedError()
+
+    def gradient(self, x, t):
+        raise NotImplementedError()
+"""
 STUBS = {
     "weight_decay_loss_values": "def weight_decay_loss(params, weight_decay_lambda):\n    raise NotImplementedError()\n",
     "weight_decay_gradient_values": "def weight_decay_gradient(W, dW, weight_decay_lambda):\n"
                                     "    raise NotImplementedError()\n",
+    **{cell: NET_STUB for cell in NET_CELLS},
 }
 
 
@@ -139,3 +242,34 @@ def test_network_with_weight_decay_and_dropout_matches_numerical_gradients():
     wrong = {k: v.copy() for k, v in grads.items()}
     wrong["W1"] -= 0.2 * net.params["W1"]  # without the λW term: the checker must notice
     assert not check_gradients(loss, net.params, wrong, threshold=1e-4).passed
+
+
+def test_multi_layer_net_with_weight_decay_matches_numerical_gradients():
+    """The reference of task 3 (and so every answer that passes its checks) against numerical gradients."""
+    from autograder.checks.day4.weight_decay import ReferenceMultiLayerNet
+    from course.gradient_check import check_gradients
+
+    rng = np.random.default_rng(2)
+    x, t = rng.normal(size=(5, 6)), np.array([0, 2, 1, 2, 0])
+    net = ReferenceMultiLayerNet(6, [5, 4], 3, weight_decay_lambda=0.3, seed=3)
+    for key in ("b1", "b2", "b3"):
+        net.params[key][...] = rng.normal(size=net.params[key].shape)
+    grads = net.gradient(x, t)
+    verdict = check_gradients(lambda: net.loss(x, t), net.params, grads, threshold=1e-4)
+    assert verdict.passed, verdict.message
+    wrong = {k: v.copy() for k, v in grads.items()}
+    wrong["b2"] += 0.3 * net.params["b2"]  # decay on a bias: the checker must notice
+    assert not check_gradients(lambda: net.loss(x, t), net.params, wrong, threshold=1e-4).passed
+
+
+def test_recorded_weight_decay_curves_show_a_smaller_gap_with_a_larger_lambda():
+    import json
+    from importlib.resources import files
+
+    record = json.loads(files("course").joinpath("data", "day4_weight_decay_overfitting.json").read_text("utf-8"))
+    runs = {run["weight_decay_lambda"]: run for run in record["runs"]}
+    assert set(runs) == {0.0, 0.01, 0.1} and record["train_size"] == 300
+    assert all(len(run["train_accuracy"]) == record["epochs"] for run in runs.values())
+    gap = {lam: run["train_accuracy"][-1] - run["test_accuracy"][-1] for lam, run in runs.items()}
+    assert runs[0.0]["train_accuracy"][-1] >= 0.99  # memorised the 300 images
+    assert gap[0.1] < gap[0.0] - 0.03 and gap[0.01] <= gap[0.0], gap
