@@ -70,6 +70,7 @@ def configure(c: Config, root: Path | None = None) -> Config:
         "autograder.nbgrader_bridge.FeedbackPage",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    c.GenerateFeedback.exporter_class = "autograder.nbgrader_bridge.FeedbackExporter"
     c.HTMLExporter.template_name = FEEDBACK_TEMPLATE
     c.HTMLExporter.extra_template_basedirs = [str(FEEDBACK_TEMPLATE_DIR)]
     c.HTMLExporter.sanitize_html = True
