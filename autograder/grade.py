@@ -238,47 +238,76 @@ def time_limit(seconds: float, what: str):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _feedback(root: str, day: str, student: str) -> tuple[str, str | None]:
+def _feedback(root: str, day: str, student: str) -> tuple[str, str | None, bool]:
+    """nbgrader's feedback of one student: (student, the error or None, whether it ran out of time)."""
     try:
         with time_limit(NBGRADER_STAGE_SECONDS, f"feedback {student}"):
             out = nbgrader_api(Path(root)).generate_feedback(day, student, force=True)
     except StageTimeout as exc:
-        return student, str(exc)
-    return student, None if out["success"] else (out.get("error") or out.get("log", ""))
+        return student, str(exc), True
+    return student, None if out["success"] else (out.get("error") or out.get("log", "") or "feedback failed"), False
+
+
+def _autograde(api, day: str, student: str) -> tuple[str | None, bool]:
+    """nbgrader's autograde of one student (no kernel): (the error or None, whether it ran out of time)."""
+    try:
+        with time_limit(NBGRADER_STAGE_SECONDS, f"autograde {student}"):
+            out = api.autograde(day, student, force=True, create=True)
+    except StageTimeout as exc:
+        return str(exc), True
+    return (None if out["success"] else (out.get("error") or out.get("log", "") or "autograde failed")), False
 
 
 def record_with_nbgrader(root: Path, day: str, students: list[str], jobs: int = 1) -> dict[str, str]:
-    """Autograde (no execution, one process: no SQLite write contention), then render the
-    feedback in parallel (it only reads the gradebook); returns errors by student."""
+    """Autograde (no execution, one process: the only gradebook writer), and render each
+    student's feedback (it only reads the gradebook) in a pool as soon as that student is
+    recorded, so both run at once; returns errors by student. A student whose autograde or
+    feedback failed while the other stage was running is tried once more alone at the end
+    (a busy gradebook is not the student's fault)."""
     with tempfile.TemporaryDirectory(prefix="course-build-") as work:
         generate_student_versions(root / "source" / day, day, Path(work), course_root=root)
     api = nbgrader_api(root)
-    errors, graded = {}, []
-    for student in tqdm(students, desc="nbgrader", unit="人"):
-        if not any((root / "submitted" / student / day).glob("*.ipynb")):
-            # nothing gradable (e.g. only misnamed files): listed with zero, notes in grading/intake
-            from nbgrader.api import Gradebook
+    errors, graded, retry = {}, [], []
+    pool = None
+    if jobs > 1 and len(students) > 1:
+        pool = ProcessPoolExecutor(min(jobs, len(students)), mp_context=multiprocessing.get_context("forkserver"))
+    futures = []
+    try:
+        for student in tqdm(students, desc="nbgrader", unit="人"):
+            if not any((root / "submitted" / student / day).glob("*.ipynb")):
+                # nothing gradable (e.g. only misnamed files): listed with zero, notes in grading/intake
+                from nbgrader.api import Gradebook
 
-            with Gradebook(api.coursedir.db_url, "genba-dl") as gb:
-                gb.update_or_create_student(student)
-            continue
-        try:
-            with time_limit(NBGRADER_STAGE_SECONDS, f"autograde {student}"):
-                out = api.autograde(day, student, force=True, create=True)
-        except StageTimeout as exc:
-            out = {"success": False, "error": str(exc)}
-        if out["success"]:
+                with Gradebook(api.coursedir.db_url, "genba-dl") as gb:
+                    gb.update_or_create_student(student)
+                continue
+            error, timed_out = _autograde(api, day, student)
+            if error is None:
+                graded.append(student)
+                if pool is not None:
+                    futures.append(pool.submit(_feedback, str(root), day, student))
+            elif pool is not None and not timed_out:
+                retry.append(student)
+            else:
+                errors[student] = error
+        results = [f.result() for f in tqdm(futures, desc="フィードバック", unit="人")] if pool is not None else []
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    for student in retry:  # alone now: nothing else touches the gradebook
+        error, _ = _autograde(api, day, student)
+        if error is None:
             graded.append(student)
+            results.append(_feedback(str(root), day, student))
         else:
-            errors[student] = out.get("error") or out.get("log", "")
-    if jobs > 1 and len(graded) > 1:
-        ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(min(jobs, len(graded)), mp_context=ctx) as pool:
-            futures = [pool.submit(_feedback, str(root), day, s) for s in graded]
-            results = [f.result() for f in tqdm(as_completed(futures), total=len(futures), desc="フィードバック", unit="人")]
-    else:
+            errors[student] = error
+    if pool is None:
         results = [_feedback(str(root), day, s) for s in tqdm(graded, desc="フィードバック", unit="人")]
-    errors.update({student: error for student, error in results if error})
+    for student, error, timed_out in results:
+        if error and not timed_out:  # once more alone, unless it ran out of time
+            student, error, _ = _feedback(str(root), day, student)
+        if error:
+            errors[student] = error
     return errors
 
 

@@ -18,9 +18,14 @@ import copy
 import functools
 import json
 import re
+import secrets
 from importlib import resources as package_files
 from pathlib import Path
 
+from jinja2 import pass_context as contextfilter
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
@@ -165,9 +170,15 @@ def clean_html(html) -> str:
     """Sanitize rendered markdown with an allow-list (replaces nbconvert's ``clean_html`` filter,
     whose list drops paragraphs, headings and images): no script, no event handler, no URL
     that would be fetched."""
+    return _clean_html(html.decode() if isinstance(html, bytes) else str(html))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_html(html: str) -> str:
+    # a pure function of its text: the instructor's prose, the same on every student's page,
+    # is sanitized once per process instead of once per page
     import bleach
 
-    html = html.decode() if isinstance(html, bytes) else str(html)
     return bleach.clean(html, tags=SAFE_TAGS, attributes=_safe_attribute,
                         protocols={"http", "https", "mailto", "data"}, strip=False, strip_comments=True)
 
@@ -196,6 +207,55 @@ def mathjax_script() -> str:
     return text
 
 
+# The template writes this marker where MathJax goes; FeedbackExporter puts the script in after
+# nbconvert's own post-processing (a BeautifulSoup parse and re-serialisation of the whole page,
+# which would otherwise walk the 2.3 MB of MathJax on every page). Random per process, replaced
+# once (the first occurrence is in <head>, before anything of the student's).
+MATHJAX_MARKER = f"/*course-mathjax-{secrets.token_hex(16)}*/"
+IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)(?=[\s/>])", re.IGNORECASE)
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTML exporter with MathJax inserted after the page is rendered, and the
+    markdown of each cell rendered once per process (the instructor's prose repeats on every
+    student's page; a rendering depends only on the text and the cell's attachments)."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        # HTMLExporter.from_notebook_node without its last step, a BeautifulSoup parse and
+        # re-serialisation of the whole page that only adds a default ``alt`` to images and
+        # ``tabindex`` to JupyterLab-template elements (the classic template has none of them);
+        # the ``alt`` is added here (after sanitising, every ``<img`` left is a real tag)
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        self.register_filter("highlight_code",
+                             self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type",
+                             WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        html = IMG_WITHOUT_ALT.sub('<img alt="画像"', html)
+        if MATHJAX_MARKER in html:
+            html = html.replace(MATHJAX_MARKER, mathjax_script(), 1)
+        return html, resources
+
+    @contextfilter
+    def markdown2html(self, context, source):
+        cell = context.get("cell", {})
+        attachments = cell.get("attachments", {}) or {}
+        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        key = (source, json.dumps(attachments, sort_keys=True, default=str), path, self.embed_images,
+               self.anchor_link_text, self.exclude_anchor_links, json.dumps(self.lexer_options, sort_keys=True, default=str))
+        cached = _MARKDOWN_CACHE.get(key)
+        if cached is None:
+            cached = super().markdown2html(context, source)
+            if len(_MARKDOWN_CACHE) < 4096:
+                _MARKDOWN_CACHE[key] = cached
+        return cached
+
+
+_MARKDOWN_CACHE: dict = {}
+
+
 class FeedbackPage(NbGraderPreprocessor):
     """Hand the feedback template its data: the checks with points and messages, the notes, MathJax."""
 
@@ -211,6 +271,6 @@ class FeedbackPage(NbGraderPreprocessor):
                 cell.id = f"cell-{i:03d}"
         resources["course_feedback"] = {
             "checks": checks, "notes": list(grading.get("notes", [])), "status": grading.get("status", ""),
-            "mathjax_script": mathjax_script(),
+            "mathjax_script": MATHJAX_MARKER,
         }
         return nb, resources

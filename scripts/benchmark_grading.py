@@ -82,13 +82,18 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="grading-benchmark-"))
     try:
         n = make_class(repo, args.day, args.students, work / "submissions")
+        load = [os.getloadavg()]
         t_ours, s_ours = ours(repo, args.day, work / "submissions", work, args.jobs)
+        load.append(os.getloadavg())
         t_stock, s_stock = stock(repo, args.day, work / "submissions", work)
+        load.append(os.getloadavg())
         same = {k: dict(v) for k, v in s_ours.items()} == {k: dict(v) for k, v in s_stock.items()}
         print(f"\nclass: {args.students} students × {n // args.students} notebooks = {n} notebooks, {args.jobs} jobs")
         print(f"stock nbgrader autograde (sequential): {t_stock:8.1f} s  {t_stock / n:6.2f} s/notebook")
         print(f"course-grade (sandboxed, parallel):   {t_ours:8.1f} s  {t_ours / n:6.2f} s/notebook")
         print(f"speed-up: {t_stock / t_ours:.2f}x   identical grades: {same}")
+        print("load average (1, 5, 15 min) before, between, after: "
+              + "  ".join("/".join(f"{x:.1f}" for x in avg) for avg in load) + f"  on {os.cpu_count()} cores")
         if not same:
             for student in sorted(s_stock):
                 if dict(s_stock[student]) != dict(s_ours.get(student, {})):
