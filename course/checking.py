@@ -202,6 +202,7 @@ def _copy_value(v):
 
 
 SUMMARY_LIMIT = 20  # arrays with more elements are shown as shape, dtype, first values, min and max
+STRING_LIMIT = 60  # longer strings are cut in messages
 NESTED_LIMIT = 6  # the same for arrays inside a dict, tuple or list (e.g. the weights of a network)
 MAX_ITEMS_SHOWN = 6  # entries of a dict, tuple or list
 
@@ -274,6 +275,9 @@ def summarize(value, limit: int = SUMMARY_LIMIT, nested: bool = False) -> str:
         return f"{body}  (shape={value.shape}, dtype={value.dtype})"
     if isinstance(value, (np.generic, int, float)) and not isinstance(value, (bool, np.bool_)):
         return f"{_scalar_text(value)}  (型 {type(value).__name__})"
+    if isinstance(value, str):
+        shown = value if len(value) <= STRING_LIMIT else value[:STRING_LIMIT] + "…"
+        return repr(shown) if nested else f"{shown!r}  (文字列、{len(value)} 文字)"
     if isinstance(value, dict):
         items = list(value.items())
         inner = ", ".join(f"{k!r}: {summarize(v, limit, nested=True)}" for k, v in items[:MAX_ITEMS_SHOWN])
@@ -339,6 +343,14 @@ def compare(expected, got, *, rtol: float, atol: float, dtype: Optional[str], re
     if got is None and expected is not None:
         return ("None が返っています。関数の最後で値を return していますか？"
                 f"（期待: {_plain(expected) if not isinstance(expected, (tuple, list, dict)) else summarize(expected)}）")
+    if isinstance(expected, str):
+        if not isinstance(got, str):
+            return f"文字列 (str) を返す必要があります。実際: {summarize(got)}"
+        if got == expected:
+            return None
+        first = next((i for i, (e, g) in enumerate(zip(expected, got)) if e != g), min(len(expected), len(got)))
+        return (f"文字列が違います。\n    期待: {summarize(expected)}\n    実際: {summarize(got)}\n"
+                f"    最初に違うのは先頭から {first} 文字目（0 から数える）です（長さ: 期待 {len(expected)}、実際 {len(got)}）。")
     if isinstance(expected, tuple) or (isinstance(expected, list) and not _is_scalar_like(got)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"{len(expected)} 個の値の組（タプル）を返す必要があります。実際: {summarize(got)}"

@@ -25,6 +25,7 @@ import numpy as np
 
 MAX_ARRAY_BYTES = 64 * 1024 * 1024
 MAX_ITEMS = 1000
+MAX_STR_CHARS = 1_000_000
 
 
 def _known(name):
@@ -83,6 +84,10 @@ def encode_value(value, depth=0):
         return {"kind": "int", "cls": name, "value": str(int(value))}
     if cls is float:
         return {"kind": "float", "cls": name, "value": float.__repr__(value)}
+    if cls is str:
+        if len(value) > MAX_STR_CHARS:
+            return {"kind": "other", "cls": name, "repr": f"string too long ({len(value)} characters)"}
+        return {"kind": "str", "cls": name, "value": str.__str__(value)}
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         base = np.asarray(value).view(np.ndarray) if isinstance(value, np.ndarray) else np.asarray(value)
         if base.dtype.hasobject or base.dtype.fields is not None:
@@ -115,6 +120,8 @@ def decode_value(data):
         return int(data["value"])
     if kind == "float":
         return float(data["value"])
+    if kind == "str":
+        return str(data["value"])
     if kind in ("ndarray", "npscalar"):
         raw = base64.b64decode(data["npy"], validate=True)
         array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
