@@ -238,9 +238,9 @@ MUTATES_DHS = _replace("dx, dh, dc = layer.backward(dhs[:, t, :] + dh, dc)",
 # name -> (code, failing test cell, words expected in the message)
 WRONG = {
     "gates stacked i, f, g, o (PyTorch)": (GATE_ORDER_IFGO, "lstm_forward", "ゲートの並び順が違います"),
-    "gates stacked f, i, g, o": (GATE_ORDER_FIGO, "lstm_forward", "ゲートの並び順が違います"),
+    "gates stacked f, i, g, o": (GATE_ORDER_FIGO, "lstm_forward", "2 つ目と 3 つ目のブロックが入れ替わって"),
     "sigmoid on g": (G_SIGMOID, "lstm_forward", "g にシグモイド"),
-    "tanh and sigmoid swapped between g and i": (G_I_SWAPPED, "lstm_forward", "tanh とシグモイドを掛ける場所"),
+    "tanh and sigmoid swapped between g and i": (G_I_SWAPPED, "lstm_forward", "2 つ目と 3 つ目のブロックが入れ替わって"),
     "no tanh on c_next": (NO_TANH_ON_C, "lstm_forward", "c_next に tanh を通していません"),
     "dc_next not added": (DC_NOT_ADDED, "lstm_backward", "記憶セルの勾配 dc_next を足していません"),
     "dc_prev without f": (DC_PREV_WITHOUT_F, "lstm_backward", "dc_prev に f を掛けていません"),

@@ -90,13 +90,12 @@ CELL_FORWARD_MISTAKES = [
             "f（忘却）, g（新しい記憶の候補）, i（入力）, o（出力）の順に取り出します: f = A[:, :H], g = A[:, H:2*H], "
             "i = A[:, 2*H:3*H], o = A[:, 3*H:]（PyTorch は i, f, g, o の順で、ここでは使いません）。",
             _variant("_OrderIFGO", order="ifgo")),
-    Mistake("ゲートの並び順が違います。A の列は f, g, i, o の順です（f, i, g, o ではありません）: f = A[:, :H], "
-            "g = A[:, H:2*H], i = A[:, 2*H:3*H], o = A[:, 3*H:]。", _variant("_OrderFIGO", order="figo")),
+    Mistake("2 つ目と 3 つ目のブロックが入れ替わっています（ゲートを f, i, g, o の順に取り出したか、tanh とシグモイドを掛ける"
+            "場所が逆です）。A の列は f, g, i, o の順で、2 つ目のブロック g = np.tanh(A[:, H:2*H]) に tanh、3 つ目のブロック "
+            "i = sigmoid(A[:, 2*H:3*H]) にシグモイドです。", _variant("_OrderFIGO", order="figo")),
     Mistake("g にシグモイドを使っています。g は新しい記憶の候補なので tanh（-1 から 1）で、f, i, o の 3 つのゲートが "
             "シグモイド（0 から 1）です。",
             _variant("_GSigmoid", activations={"f": "sigmoid", "g": "sigmoid", "i": "sigmoid", "o": "sigmoid"})),
-    Mistake("tanh とシグモイドを掛ける場所が入れ替わっています。2 つ目のブロック g に tanh、3 つ目のブロック i にシグモイドです。",
-            _variant("_GISwapped", activations={"f": "sigmoid", "g": "sigmoid", "i": "tanh", "o": "sigmoid"})),
     Mistake("h_next で c_next に tanh を通していません。h_next = o * np.tanh(c_next) です。",
             _variant("_NoTanhOnC", tanh_on_c=False)),
 ]
