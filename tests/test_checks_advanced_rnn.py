@@ -92,7 +92,7 @@ WRONG = {
     "no max subtracted": (COS + _replace(ADDR, "    scores = scores - np.max(scores, axis=1, keepdims=True)\n", ""),
                           "content_addressing_values", "最大値を引いていない"),
     "wrong cosine under the addressing": (_replace(COS, "(norm_M * norm_k[:, None] + eps)", "(norm_M * norm_k[:, None])") + ADDR,
-                                          "content_addressing_values", "cosine_similarity"),
+                                          "content_addressing_values", "content_addressing が使う cosine_similarity が正しくありません"),
     "memory transposed in the read": (COS + ADDR + _replace(READ, "np.sum(w[:, :, None] * M, axis=1)",
                                                             "np.einsum('bn,bwn->bw', w, M)"),
                                       "content_read_values", "積の向きが違います"),
