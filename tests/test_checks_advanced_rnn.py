@@ -1,0 +1,144 @@
+"""The checks of 6_5_advanced_rnn (content-based addressing of an external memory): right answers pass,
+typical mistakes fail with a hint (in the grader and in the notebook's self-check: the judge_code fixture
+proves both)."""
+
+import pytest
+
+NB = "6_5_advanced_rnn"
+
+COS = """
+def cosine_similarity(M, k, eps=1e-8):
+    dots = np.sum(M * k[:, None, :], axis=2)
+    norm_M = np.sqrt(np.sum(M ** 2, axis=2))
+    norm_k = np.sqrt(np.sum(k ** 2, axis=1))
+    return dots / (norm_M * norm_k[:, None] + eps)
+"""
+COS_EINSUM = """
+def cosine_similarity(M, k, eps=1e-8):
+    out = np.einsum("bnw,bw->bn", M, k)
+    out /= np.linalg.norm(M, axis=-1) * np.linalg.norm(k, axis=-1, keepdims=True) + eps
+    return out
+"""
+COS_LOOP = """
+def cosine_similarity(M, k, eps=1e-8):
+    B, N, W = M.shape
+    out = np.zeros((B, N))
+    for b in range(B):
+        for n in range(N):
+            out[b, n] = M[b, n] @ k[b] / (np.linalg.norm(M[b, n]) * np.linalg.norm(k[b]) + eps)
+    return out
+"""
+ADDR = """
+def content_addressing(M, k, beta, eps=1e-8):
+    scores = beta * cosine_similarity(M, k, eps)
+    scores = scores - np.max(scores, axis=1, keepdims=True)
+    e = np.exp(scores)
+    return e / np.sum(e, axis=1, keepdims=True)
+"""
+ADDR_LOOP = """
+def content_addressing(M, k, beta, eps=1e-8):
+    K = cosine_similarity(M, k, eps)
+    w = np.empty_like(K)
+    for b in range(K.shape[0]):
+        s = beta * K[b]
+        e = np.exp(s - s.max())
+        w[b] = e / e.sum()
+    return w
+"""
+READ = """
+def content_read(M, k, beta, eps=1e-8):
+    w = content_addressing(M, k, beta, eps)
+    return np.sum(w[:, :, None] * M, axis=1)
+"""
+READ_MATMUL = """
+def content_read(M, k, beta, eps=1e-8):
+    w = content_addressing(M, k, beta, eps)
+    return (w[:, None, :] @ M)[:, 0, :]
+"""
+CORRECT = {
+    "cosine_similarity_values": {"sum and sqrt": COS, "einsum and norm": COS_EINSUM, "loops": COS_LOOP},
+    "content_addressing_values": {"vectorised": COS + ADDR, "loop over the batch": COS_EINSUM + ADDR_LOOP},
+    "content_read_values": {"sum over rows": COS + ADDR + READ, "batched matmul": COS_LOOP + ADDR_LOOP + READ_MATMUL},
+}
+
+
+def _replace(code, old, new):
+    assert old in code, old
+    return code.replace(old, new)
+
+
+WRONG = {
+    "no eps": (_replace(COS, "(norm_M * norm_k[:, None] + eps)", "(norm_M * norm_k[:, None])"),
+               "cosine_similarity_values", "eps を使っていない"),
+    "eps on each norm": (_replace(COS, "(norm_M * norm_k[:, None] + eps)", "((norm_M + eps) * (norm_k[:, None] + eps))"),
+                         "cosine_similarity_values", "(‖M‖ + eps) * (‖k‖ + eps)"),
+    "eps inside the square root": (
+        _replace(_replace(COS, "np.sqrt(np.sum(M ** 2, axis=2))", "np.sqrt(np.sum(M ** 2, axis=2) + eps)"),
+                 "np.sqrt(np.sum(k ** 2, axis=1))\n    return dots / (norm_M * norm_k[:, None] + eps)",
+                 "np.sqrt(np.sum(k ** 2, axis=1) + eps)\n    return dots / (norm_M * norm_k[:, None])"),
+        "cosine_similarity_values", "平方根の中ではなく"),
+    "memory norm over the rows": (
+        "def cosine_similarity(M, k, eps=1e-8):\n"
+        "    Mn = M / (np.linalg.norm(M, axis=1, keepdims=True) + eps)\n"
+        "    return np.einsum('bnw,bw->bn', Mn, k) / (np.linalg.norm(k, axis=1)[:, None] + eps)\n",
+        "cosine_similarity_values", "axis=2"),
+    "β after the softmax": (COS + _replace(ADDR, "scores = beta * cosine_similarity(M, k, eps)", "scores = cosine_similarity(M, k, eps)")
+                           .replace("return e / np.sum(e, axis=1, keepdims=True)", "return beta * e / np.sum(e, axis=1, keepdims=True)"),
+                           "content_addressing_values", "β を softmax の後に掛けています"),
+    "softmax over the batch axis": (COS + ADDR.replace("axis=1", "axis=0"), "content_addressing_values",
+                                    "softmax をとる軸が違います"),
+    "softmax over the whole array": (COS + ADDR.replace(", axis=1, keepdims=True", ""), "content_addressing_values",
+                                     "softmax を配列全体でとっています"),
+    "no max subtracted": (COS + _replace(ADDR, "    scores = scores - np.max(scores, axis=1, keepdims=True)\n", ""),
+                          "content_addressing_values", "最大値を引いていない"),
+    "wrong cosine under the addressing": (_replace(COS, "(norm_M * norm_k[:, None] + eps)", "(norm_M * norm_k[:, None])") + ADDR,
+                                          "content_addressing_values", "content_addressing が使う cosine_similarity が正しくありません"),
+    "memory transposed in the read": (COS + ADDR + _replace(READ, "np.sum(w[:, :, None] * M, axis=1)",
+                                                            "np.einsum('bn,bwn->bw', w, M)"),
+                                      "content_read_values", "積の向きが違います"),
+    "sum within the rows": (COS + ADDR + _replace(READ, "axis=1)", "axis=2)"), "content_read_values", "和をとる軸が違います"),
+    "similarities as weights": (COS + ADDR + _replace(READ, "w = content_addressing(M, k, beta, eps)",
+                                                      "w = cosine_similarity(M, k, eps)"),
+                                "content_read_values", "コサイン類似度そのもの"),
+}
+
+STUBS = {
+    "cosine_similarity_values": "def cosine_similarity(M, k, eps=1e-8):\n    raise NotImplementedError()\n",
+    "content_addressing_values": COS + "def content_addressing(M, k, beta, eps=1e-8):\n    raise NotImplementedError()\n",
+    "content_read_values": COS + ADDR + "def content_read(M, k, beta, eps=1e-8):\n    raise NotImplementedError()\n",
+}
+
+
+@pytest.mark.parametrize("grade_id,name", [(g, n) for g in sorted(CORRECT) for n in sorted(CORRECT[g])])
+def test_correct_variants_pass(judge_code, grade_id, name):
+    passed, message = judge_code(NB, grade_id, CORRECT[grade_id][name])
+    assert passed, message
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_typical_mistakes_fail_with_a_hint(judge_code, name):
+    code, grade_id, words = WRONG[name]
+    passed, message = judge_code(NB, grade_id, code)
+    assert not passed
+    assert words in message, message
+
+
+@pytest.mark.parametrize("grade_id", sorted(STUBS))
+def test_untouched_stub_fails(judge_code, grade_id):
+    passed, message = judge_code(NB, grade_id, STUBS[grade_id])
+    assert not passed and "まだ解答が書かれていません" in message, message
+
+
+def test_every_cell_is_proven():
+    from autograder.checks import registry
+
+    cells = set(registry()[NB])
+    assert cells <= set(CORRECT), f"cells without correct variants: {sorted(cells - set(CORRECT))}"
+    assert cells <= {w[1] for w in WRONG.values()}, "cells without a typical mistake"
+    assert cells <= set(STUBS), f"cells without the stub: {sorted(cells - set(STUBS))}"
+
+
+def test_the_notebook_does_not_import_its_reference_module():
+    from autograder.course_view import hidden_modules
+
+    assert hidden_modules(NB) == ["memory.py"]
