@@ -191,7 +191,11 @@ def test_answer_with_a_model_is_scored(scored):
 
 
 def test_folder_inside_the_zip_scores_the_same(scored):
-    assert scored[1]["answer_in_folder"][0]["public"] == scored[1]["answer"][0]["public"]
+    in_folder, flat = dict(scored[1]["answer_in_folder"][0]["public"]), dict(scored[1]["answer"][0]["public"])
+    # the same predictions: counts identical; the mean loss may differ in the last bits (OpenBLAS kernels
+    # can round differently with the alignment of the arrays on some CPUs)
+    assert in_folder.pop("loss") == pytest.approx(flat.pop("loss"), rel=1e-9)
+    assert in_folder == flat
 
 
 def test_untouched_trainee_scores_nothing(scored):
