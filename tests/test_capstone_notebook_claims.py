@@ -78,13 +78,17 @@ def _mistakes(scores) -> int:
 def test_tutorial_training_and_mistakes(tutorial):
     history, scores = tutorial["history"], tutorial["scores"]
     assert history["train_acc"][-1] >= 0.995  # 99 % 台後半
-    assert 0.97 <= history["val_acc"][-1] <= 0.98 and 0.97 <= scores["accuracy"] <= 0.98  # 97〜98 %
-    assert 10 <= _mistakes(scores) <= 19  # 間違いは十数枚
+    # The exact counts depend on the machine's floating-point rounding (BLAS kernels differ by CPU): the prose
+    # states only what holds across machines, and so do these checks.
+    assert 0.97 <= history["val_acc"][-1] <= 0.99 and 0.97 <= scores["accuracy"] <= 0.99  # 98 % 前後
+    assert 5 <= _mistakes(scores) <= 18  # 間違いは 10 枚前後
     per_class = dict(zip(LABELS, scores["per_class_accuracy"]))
-    ordered = sorted(per_class.values())
-    assert per_class["ク"] == ordered[0] < ordered[1]  # 「ク」がいちばん低く
-    assert per_class["ウ"] == per_class["オ"] == ordered[1] == ordered[2]  # 「ウ」と「オ」が続く
-    assert (_confusion(scores, "ク", "ウ"), _confusion(scores, "ウ", "ク"), _confusion(scores, "ウ", "ケ")) == (2, 1, 1)
+    lowest = sorted(per_class, key=per_class.get)[:4]
+    assert "ク" in lowest or "ウ" in lowest  # 形の似た文字がある「ク」「ウ」が低め
+    confusion = np.array(scores["confusion"])
+    assert (confusion - np.diag(np.diag(confusion))).max() <= 3  # あちこちに 1〜2 枚ずつ
+    similar = [LABELS.index(c) for c in "クウケ"]
+    assert sum(confusion[i, j] for i in similar for j in similar if i != j) >= 1  # 目立つのは ク・ウ・ケ の間
 
 
 def test_tutorial_cross_validation(tutorial):
@@ -106,7 +110,7 @@ def test_tutorial_self_checks(tutorial):
     wrong_ok, wrong_scores, problems, warnings = tutorial["wrong_check"]
     assert not wrong_ok and "255 で割り忘れていませんか" in problems[0]
     assert abs(wrong_scores["accuracy"] - check_scores["accuracy"]) <= 0.01  # 正解率はほとんど変わらない（1 % 以内）
-    assert 8 <= wrong_scores["loss"] / check_scores["loss"] <= 12  # 損失は 10 倍ほど
+    assert wrong_scores["loss"] / check_scores["loss"] >= 3  # 損失は何倍にも悪くなる
     assert any("自信過剰" in w for w in warnings)  # 自信たっぷりに間違える画像が増えた
 
 
@@ -116,8 +120,8 @@ def test_cnn_against_the_fully_connected_network(cnn):
     assert cnn_scores["accuracy"] > 0.98  # 98 % を超えた
     assert 3.5 <= fc_scores["loss"] / cnn_scores["loss"] <= 4.5  # 損失は 4 分の 1 ほど
     assert _mistakes(cnn_scores) < 10  # 10 枚足らず
-    assert _confusion(cnn_scores, "キ", "オ") == 2 and _confusion(cnn_scores, "キ", "エ") >= 1
-    assert _confusion(cnn_scores, "ク", "ア") == 2
+    confusion = np.array(cnn_scores["confusion"])
+    assert (confusion - np.diag(np.diag(confusion))).max() <= 2  # どの組でも 1〜2 枚ずつ
     assert _confusion(fc_scores, "ウ", "ク") + _confusion(fc_scores, "ク", "ウ") > 2 * (
         _confusion(cnn_scores, "ウ", "ク") + _confusion(cnn_scores, "ク", "ウ"))  # ウとクの取り違えが大きく減る
     ok, check_scores = cnn["check"]
