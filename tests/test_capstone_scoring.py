@@ -192,12 +192,12 @@ def test_answer_with_a_model_is_scored(scored):
 
 def test_folder_inside_the_zip_scores_the_same(scored):
     in_folder, flat = dict(scored[1]["answer_in_folder"][0]["public"]), dict(scored[1]["answer"][0]["public"])
-    # the same predictions: counts identical; the mean loss may differ in the last bits (OpenBLAS kernels
+    # the same predictions: counts identical; the mean loss (float32 model) may differ in the last bits (OpenBLAS kernels
     # can round differently with the alignment of the arrays on some CPUs)
     assert in_folder.keys() == flat.keys()
     for key, value in flat.items():
         if isinstance(value, float):
-            assert in_folder[key] == pytest.approx(value, rel=1e-9), key
+            assert in_folder[key] == pytest.approx(value, rel=1e-6), key  # a float32 model
         else:
             assert in_folder[key] == value, key
 
