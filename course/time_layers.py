@@ -8,7 +8,8 @@ arrays they are given. Everything is float64.
 
 The recurrent layers themselves live in one module per notebook that grades them
 (``course.time_rnn``: RNN, TimeRNN; ``course.time_gru``: GRU, TimeGRU; ``course.time_lstm``:
-LSTM, TimeLSTM), because the grader hides from a notebook's kernel every ``course`` module that
+LSTM, TimeLSTM; ``course.time_embedding``: TimeEmbedding;
+``course.time_loss``: TimeSoftmaxWithLoss), because the grader hides from a notebook's kernel every ``course`` module that
 defines a class the notebook grades: a notebook that grades ``GRU`` can still import the RNN and
 LSTM references for a comparison, and every recurrent notebook can import the helpers here. Keep
 it that way: this module must not define or import a class that a notebook grades.
@@ -22,29 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TimeEmbedding", "TimeAffine", "TimeSoftmaxWithLoss", "TimeSquaredLoss", "clip_grad_norm",
-           "count_params", "sine_sequence", "adding_problem"]
-
-
-class TimeEmbedding:
-    """Word ids (N, T) -> vectors (N, T, D): row ``W[id]`` for every id. ``backward`` adds the
-    gradient of every occurrence of an id into its row (``np.add.at``: repeated ids accumulate)."""
-
-    def __init__(self, W):
-        self.params = [W]
-        self.grads = [np.zeros_like(W)]
-        self.idx = None
-
-    def forward(self, xs):
-        self.idx = np.asarray(xs)
-        W, = self.params
-        return W[self.idx]
-
-    def backward(self, dout):
-        dW = np.zeros_like(self.params[0])
-        np.add.at(dW, self.idx, dout)
-        self.grads[0][...] = dW
-        return None
+__all__ = ["TimeAffine", "TimeSquaredLoss", "clip_grad_norm", "count_params", "sine_sequence", "adding_problem"]
 
 
 class TimeAffine:
@@ -68,38 +47,6 @@ class TimeAffine:
         self.grads[0][...] = self.x.reshape(N * T, -1).T @ dout2
         self.grads[1][...] = dout2.sum(axis=0)
         return (dout2 @ W.T).reshape(N, T, -1)
-
-
-class TimeSoftmaxWithLoss:
-    """Softmax and cross-entropy at every time step: scores (N, T, V), ids ``ts`` (N, T) (or one-hot
-    (N, T, V)). The loss is the mean over all N*T positions whose label is not ``ignore_label``."""
-
-    def __init__(self, ignore_label=-1):
-        self.params, self.grads = [], []
-        self.cache = None
-        self.ignore_label = ignore_label
-
-    def forward(self, xs, ts):
-        N, T, V = xs.shape
-        if ts.ndim == 3:
-            ts = ts.argmax(axis=2)
-        mask = ts != self.ignore_label
-        xs2 = xs.reshape(N * T, V)
-        ts2, mask2 = ts.reshape(N * T), mask.reshape(N * T)
-        shifted = xs2 - xs2.max(axis=1, keepdims=True)
-        log_ys = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        picked = log_ys[np.arange(N * T), np.where(mask2, ts2, 0)]
-        count = max(int(mask2.sum()), 1)
-        self.cache = (ts2, mask2, np.exp(log_ys), (N, T, V), count)
-        return float(-(picked * mask2).sum() / count)
-
-    def backward(self, dout=1):
-        ts2, mask2, ys, (N, T, V), count = self.cache
-        dx = ys.copy()
-        dx[np.arange(N * T), np.where(mask2, ts2, 0)] -= 1
-        dx *= dout / count
-        dx *= mask2[:, None]
-        return dx.reshape(N, T, V)
 
 
 class TimeSquaredLoss:

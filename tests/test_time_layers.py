@@ -1,4 +1,4 @@
-"""Reference time layers of course.time_layers / time_rnn / time_gru / time_lstm: every backward
+"""Reference time layers of course.time_layers / time_embedding / time_loss / time_rnn / time_gru / time_lstm: every backward
 proven against numerical gradients, including the hidden state passed between truncated blocks."""
 
 import numpy as np
@@ -6,8 +6,9 @@ import pytest
 
 from course.gradient_check import check_gradients
 from course.time_gru import GRU, TimeGRU
-from course.time_layers import (TimeAffine, TimeEmbedding, TimeSoftmaxWithLoss, TimeSquaredLoss, adding_problem,
-                                clip_grad_norm)
+from course.time_embedding import TimeEmbedding
+from course.time_layers import TimeAffine, TimeSquaredLoss, adding_problem, clip_grad_norm
+from course.time_loss import TimeSoftmaxWithLoss
 from course.time_lstm import LSTM, TimeLSTM
 from course.time_rnn import RNN, TimeRNN
 
