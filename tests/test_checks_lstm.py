@@ -1,6 +1,7 @@
 """The checks of 6_3_lstm: right answers pass, typical mistakes fail with a hint (in the grader and
 in the notebook's self-check: the judge_code fixture proves both); the answer's backward passes are
-proven against numerical gradients, including the state passed between two truncated blocks."""
+proven against numerical gradients, including the state passed between two truncated blocks, the
+embedding's repeated ids and the loss's ignored positions."""
 
 import json
 from pathlib import Path
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 NB = "6_3_lstm"
-CELLS = ["lstm_forward", "lstm_backward", "time_lstm_forward", "time_lstm_backward"]
+CELLS = ["lstm_forward", "lstm_backward", "time_lstm_forward", "time_lstm_backward"]  # and LM_CELLS below
 REPO = Path(__file__).resolve().parent.parent
 
 BOOK_LSTM = """
@@ -301,6 +302,282 @@ STUBS = {"lstm_forward": STUB_LSTM, "lstm_backward": STUB_LSTM,
          "time_lstm_forward": BOOK_LSTM + STUB_TIME, "time_lstm_backward": BOOK_LSTM + STUB_TIME}
 
 
+# =========================================================================== TimeEmbedding, TimeSoftmaxWithLoss
+LM_CELLS = ["time_embedding_forward", "time_embedding_backward", "time_softmax_with_loss_forward",
+            "time_softmax_with_loss_backward"]
+
+EMBED = """
+class TimeEmbedding:
+    def __init__(self, W):
+        self.params = [W]
+        self.grads = [np.zeros_like(W)]
+        self.idx = None
+
+    def forward(self, xs):
+        W, = self.params
+        self.idx = xs
+        return W[xs]
+
+    def backward(self, dout):
+        W, = self.params
+        dW = np.zeros_like(W)
+        np.add.at(dW, self.idx, dout)
+        self.grads[0][...] = dW
+        return None
+"""
+
+# the book's shape: one Embedding per time step, their gradients summed (float64 instead of dtype='f')
+EMBED_BOOK = """
+class Embedding:
+    def __init__(self, W):
+        self.params = [W]
+        self.grads = [np.zeros_like(W)]
+        self.idx = None
+
+    def forward(self, idx):
+        W, = self.params
+        self.idx = idx
+        return W[idx]
+
+    def backward(self, dout):
+        dW, = self.grads
+        dW[...] = 0
+        np.add.at(dW, self.idx, dout)
+        return None
+
+
+class TimeEmbedding:
+    def __init__(self, W):
+        self.params = [W]
+        self.grads = [np.zeros_like(W)]
+        self.layers = None
+        self.W = W
+
+    def forward(self, xs):
+        N, T = xs.shape
+        V, D = self.W.shape
+        out = np.empty((N, T, D), dtype='d')
+        self.layers = []
+        for t in range(T):
+            layer = Embedding(self.W)
+            out[:, t, :] = layer.forward(xs[:, t])
+            self.layers.append(layer)
+        return out
+
+    def backward(self, dout):
+        N, T, D = dout.shape
+        grad = 0
+        for t in range(T):
+            layer = self.layers[t]
+            layer.backward(dout[:, t, :])
+            grad += layer.grads[0]
+        self.grads[0][...] = grad
+        return None
+"""
+
+# one-hot matrix product and a loop over the positions
+EMBED_OTHER = """
+class TimeEmbedding:
+    def __init__(self, W):
+        self.params = [W]
+        self.grads = [np.zeros(W.shape)]
+
+    def forward(self, xs):
+        V = self.params[0].shape[0]
+        self.onehot = np.eye(V)[xs]
+        return self.onehot @ self.params[0]
+
+    def backward(self, dout):
+        D = dout.shape[-1]
+        self.grads[0][...] = self.onehot.reshape(-1, self.onehot.shape[-1]).T @ dout.reshape(-1, D)
+"""
+
+LOSS = """
+class TimeSoftmaxWithLoss:
+    def __init__(self, ignore_label=-1):
+        self.params, self.grads = [], []
+        self.cache = None
+        self.ignore_label = ignore_label
+
+    def forward(self, xs, ts):
+        N, T, V = xs.shape
+        xs2 = xs.reshape(N * T, V)
+        ts2 = ts.reshape(N * T)
+        mask = ts2 != self.ignore_label
+        shifted = xs2 - xs2.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        sum_e = e.sum(axis=1, keepdims=True)
+        ys = e / sum_e
+        log_p = (shifted - np.log(sum_e))[np.arange(N * T), ts2]
+        count = mask.sum()
+        self.cache = (ts2, mask, ys, count, (N, T, V))
+        return float(-np.sum(log_p * mask) / count)
+
+    def backward(self, dout=1):
+        ts2, mask, ys, count, (N, T, V) = self.cache
+        dx = ys.copy()
+        dx[np.arange(N * T), ts2] -= 1
+        dx = dx * dout / count
+        dx = dx * mask[:, np.newaxis]
+        return dx.reshape(N, T, V)
+"""
+
+# the book (common/time_layers.py): softmax, np.log of the picked probability, in-place updates of its own arrays
+LOSS_BOOK = """
+def softmax(x):
+    if x.ndim == 2:
+        x = x - x.max(axis=1, keepdims=True)
+        x = np.exp(x)
+        x /= x.sum(axis=1, keepdims=True)
+    elif x.ndim == 1:
+        x = x - np.max(x)
+        x = np.exp(x) / np.sum(np.exp(x))
+    return x
+
+
+class TimeSoftmaxWithLoss:
+    def __init__(self):
+        self.params, self.grads = [], []
+        self.cache = None
+        self.ignore_label = -1
+
+    def forward(self, xs, ts):
+        N, T, V = xs.shape
+        mask = (ts != self.ignore_label)
+        xs = xs.reshape(N * T, V)
+        ts = ts.reshape(N * T)
+        mask = mask.reshape(N * T)
+        ys = softmax(xs)
+        ls = np.log(ys[np.arange(N * T), ts])
+        ls *= mask
+        loss = -np.sum(ls)
+        loss /= mask.sum()
+        self.cache = (ts, ys, mask, (N, T, V))
+        return loss
+
+    def backward(self, dout=1):
+        ts, ys, mask, (N, T, V) = self.cache
+        dx = ys
+        dx[np.arange(N * T), ts] -= 1
+        dx *= dout
+        dx /= mask.sum()
+        dx *= mask[:, np.newaxis]
+        dx = dx.reshape((N, T, V))
+        return dx
+"""
+
+# three-dimensional throughout: take_along_axis, np.where for the ignored positions
+LOSS_OTHER = """
+class TimeSoftmaxWithLoss:
+    def __init__(self, ignore_label=-1):
+        self.params = []
+        self.grads = []
+        self.ignore_label = ignore_label
+
+    def forward(self, xs, ts):
+        keep = ts != self.ignore_label
+        safe = np.where(keep, ts, 0)
+        z = xs - np.max(xs, axis=2, keepdims=True)
+        log_ys = z - np.log(np.sum(np.exp(z), axis=2, keepdims=True))
+        picked = np.take_along_axis(log_ys, safe[..., None], axis=2)[..., 0]
+        self.saved = np.exp(log_ys), safe, keep
+        return -np.sum(np.where(keep, picked, 0.0)) / np.count_nonzero(keep)
+
+    def backward(self, dout=1):
+        ys, safe, keep = self.saved
+        onehot = np.eye(ys.shape[2])[safe]
+        return dout * (ys - onehot) * keep[..., None] / np.count_nonzero(keep)
+"""
+
+CORRECT.update({
+    "time_embedding_forward": {"np.add.at": EMBED, "book (Embedding per step)": EMBED_BOOK, "one-hot product": EMBED_OTHER},
+    "time_embedding_backward": {"np.add.at": EMBED, "book (Embedding per step)": EMBED_BOOK, "one-hot product": EMBED_OTHER},
+    "time_softmax_with_loss_forward": {"log softmax": LOSS, "book": LOSS_BOOK, "three-dimensional": LOSS_OTHER},
+    "time_softmax_with_loss_backward": {"log softmax": LOSS, "book": LOSS_BOOK, "three-dimensional": LOSS_OTHER},
+})
+
+EMBED_OVERWRITES = _replace("np.add.at(dW, self.idx, dout)", "dW[self.idx] = dout", EMBED)
+EMBED_STEP_OVERWRITES = _replace("grad += layer.grads[0]", "grad = layer.grads[0].copy()", EMBED_BOOK)
+EMBED_NOT_RESET = _replace("""        dW = np.zeros_like(W)
+        np.add.at(dW, self.idx, dout)
+        self.grads[0][...] = dW""", """        np.add.at(self.grads[0], self.idx, dout)""", EMBED)
+EMBED_FLOAT32 = _replace("out = np.empty((N, T, D), dtype='d')", "out = np.empty((N, T, D), dtype='f')", EMBED_BOOK)
+
+LOSS_MEAN_OVER_N = _replace("loss /= mask.sum()", "loss /= N", LOSS_BOOK).replace("dx /= mask.sum()", "dx /= N")
+LOSS_MEAN_OVER_T = _replace("loss /= mask.sum()", "loss /= T", LOSS_BOOK).replace("dx /= mask.sum()", "dx /= T")
+LOSS_SUMMED = _replace("        loss /= mask.sum()\n", "", LOSS_BOOK).replace("        dx /= mask.sum()\n", "")
+LOSS_NOT_MASKED = _replace("        ls *= mask\n", "", LOSS_BOOK).replace("loss /= mask.sum()", "loss /= N * T").replace(
+    "        dx /= mask.sum()\n        dx *= mask[:, np.newaxis]\n", "        dx /= N * T\n")
+LOSS_DIVIDED_BY_NT = _replace("loss /= mask.sum()", "loss /= N * T", LOSS_BOOK).replace("dx /= mask.sum()", "dx /= N * T")
+LOSS_NO_SHIFT = _replace("        x = x - x.max(axis=1, keepdims=True)\n        x = np.exp(x)\n",
+                         "        x = np.exp(x)\n", LOSS_BOOK)
+LOSS_DELTA = _replace("ls = np.log(ys[np.arange(N * T), ts])", "ls = np.log(ys[np.arange(N * T), ts] + 1e-7)", LOSS_BOOK)
+LOSS_SHIFTS_XS_IN_PLACE = _replace("        shifted = xs2 - xs2.max(axis=1, keepdims=True)\n",
+                                   "        xs2 -= xs2.max(axis=1, keepdims=True)\n        shifted = xs2\n", LOSS)
+GRAD_NOT_DIVIDED = _replace("        dx /= mask.sum()\n", "", LOSS_BOOK)
+GRAD_DIVIDED_BY_NT = _replace("dx /= mask.sum()", "dx /= N * T", LOSS_BOOK)
+GRAD_NOT_MASKED = _replace("        dx *= mask[:, np.newaxis]\n", "", LOSS_BOOK)
+DOUT_IGNORED = _replace("        dx *= dout\n", "", LOSS_BOOK)
+
+WRONG.update({
+    "embedding output in float32": (EMBED_FLOAT32, "time_embedding_forward", "float32"),
+    "embedding backward overwrites repeated ids (dW[idx] = dout)": (EMBED_OVERWRITES, "time_embedding_backward",
+                                                                     "勾配が上書きされて 1 回分しか残りません"),
+    "embedding gradients of the time steps overwritten": (EMBED_STEP_OVERWRITES, "time_embedding_backward",
+                                                          "最後の時刻の分しか残っていません"),
+    "embedding gradient added to the previous backward's": (EMBED_NOT_RESET, "time_embedding_backward",
+                                                           "前の backward の勾配に足し続けています"),
+    "loss averaged over N only": (LOSS_MEAN_OVER_N, "time_softmax_with_loss_forward", "N（バッチの大きさ）だけで割って"),
+    "loss averaged over T only": (LOSS_MEAN_OVER_T, "time_softmax_with_loss_forward", "T（時刻の数）だけで割って"),
+    "loss summed": (LOSS_SUMMED, "time_softmax_with_loss_forward", "合計したまま返しています"),
+    "ignore_label not masked (loss and gradient)": (LOSS_NOT_MASKED, "time_softmax_with_loss_forward",
+                                                    "ignore_label（-1）の位置を損失から除いていません"),
+    "ignored positions counted": (LOSS_DIVIDED_BY_NT, "time_softmax_with_loss_forward", "割る数に含めています"),
+    "no max subtracted before np.exp": (LOSS_NO_SHIFT, "time_softmax_with_loss_forward", "最大値を引いていない"),
+    "delta inside the log": (LOSS_DELTA, "time_softmax_with_loss_forward", "np.log の中に小さな値"),
+    "scores shifted in place": (LOSS_SHIFTS_XS_IN_PLACE, "time_softmax_with_loss_forward", "書き換えられています"),
+    "gradient not divided by the count": (GRAD_NOT_DIVIDED, "time_softmax_with_loss_backward", "平均に使った数で割っていません"),
+    "gradient divided by N * T": (GRAD_DIVIDED_BY_NT, "time_softmax_with_loss_backward", "勾配を N * T で割っています"),
+    "gradient of the ignored positions not zeroed": (GRAD_NOT_MASKED, "time_softmax_with_loss_backward",
+                                                     "位置の勾配を 0 にしていません"),
+    "ignore_label not masked, seen in the gradient": (LOSS_NOT_MASKED, "time_softmax_with_loss_backward",
+                                                      "backward でもその位置の勾配を 0 にします"),
+    "dout ignored": (DOUT_IGNORED, "time_softmax_with_loss_backward", "dout を掛けていません"),
+    "no max subtracted, seen in the gradient": (LOSS_NO_SHIFT, "time_softmax_with_loss_backward", "最大値を引いていない"),
+})
+
+STUB_EMBED = """
+class TimeEmbedding:
+    def __init__(self, W):
+        # ここに解答を書いてください
+        raise NotImplementedError()
+
+    def forward(self, xs):
+        # ここに解答を書いてください
+        raise NotImplementedError()
+
+    def backward(self, dout):
+        # ここに解答を書いてください
+        raise NotImplementedError()
+"""
+STUB_LOSS = """
+class TimeSoftmaxWithLoss:
+    def __init__(self, ignore_label=-1):
+        # ここに解答を書いてください
+        raise NotImplementedError()
+
+    def forward(self, xs, ts):
+        # ここに解答を書いてください
+        raise NotImplementedError()
+
+    def backward(self, dout=1):
+        # ここに解答を書いてください
+        raise NotImplementedError()
+"""
+STUBS.update({"time_embedding_forward": STUB_EMBED, "time_embedding_backward": STUB_EMBED,
+              "time_softmax_with_loss_forward": STUB_LOSS, "time_softmax_with_loss_backward": STUB_LOSS})
+
+
 @pytest.mark.parametrize("grade_id,name", [(g, n) for g in sorted(CORRECT) for n in sorted(CORRECT[g])])
 def test_correct_variants_pass(judge_code, grade_id, name):
     passed, message = judge_code(NB, grade_id, CORRECT[grade_id][name])
@@ -382,4 +659,80 @@ def test_backward_matches_numerical_gradients_across_two_truncated_blocks(code):
     verdict = check_gradients(loss, {"xs": xs, "h0": h0, "c0": c0, "Wx": Wx, "Wh": Wh, "b": b},
                               {"xs": np.concatenate([dxs_first, dxs_second], axis=1), "h0": dh, "c0": dc,
                                "Wx": grads[0], "Wh": grads[1], "b": grads[2]})
+    assert verdict.passed, verdict.message
+
+
+def _answer_namespace(*cell_ids):
+    cells = json.loads((REPO / "source" / "day6" / f"{NB}.ipynb").read_text(encoding="utf-8"))["cells"]
+    ns = {"np": np}
+    for cell in cells:
+        if cell["id"] in cell_ids:
+            exec("".join(cell["source"]), ns)
+    return ns
+
+
+@pytest.mark.parametrize("code", ["answer", "book", "other"])
+def test_embedding_backward_matches_numerical_gradients_with_repeated_ids(code):
+    """dW accumulates every occurrence of an id (ids repeat within a sequence and across the batch)."""
+    from course.gradient_check import check_gradients
+
+    if code == "answer":
+        ns = _answer_namespace("TimeEmbedding")
+    else:
+        ns = {"np": np}
+        exec(EMBED_BOOK if code == "book" else EMBED_OTHER, ns)
+    TimeEmbedding = ns["TimeEmbedding"]
+    rng = np.random.default_rng(631)
+    W = rng.normal(size=(5, 3))
+    ids = np.array([[1, 4, 4, 0], [4, 1, 2, 4]])
+    dout = rng.normal(size=(2, 4, 3))
+    layer = TimeEmbedding(W)
+    layer.forward(ids)
+    layer.backward(dout)
+    verdict = check_gradients(lambda: float(np.sum(TimeEmbedding(W).forward(ids) * dout)), {"W": W},
+                              {"W": layer.grads[0]})
+    assert verdict.passed, verdict.message
+
+
+@pytest.mark.parametrize("code", ["answer", "book", "other"])
+def test_loss_backward_matches_numerical_gradients_with_ignored_labels_and_dout(code):
+    """dxs = dout * (ys - onehot) / count with the ignored positions at 0; N != T so the mean's axis matters."""
+    from course.gradient_check import check_gradients
+
+    if code == "answer":
+        ns = _answer_namespace("TimeSoftmaxWithLoss")
+    else:
+        ns = {"np": np}
+        exec(LOSS_BOOK if code == "book" else LOSS_OTHER, ns)
+    TimeSoftmaxWithLoss = ns["TimeSoftmaxWithLoss"]
+    rng = np.random.default_rng(632)
+    xs = rng.normal(size=(2, 3, 4)) * 2
+    ts = np.array([[0, 3, -1], [-1, 2, 1]])
+    layer = TimeSoftmaxWithLoss()
+    layer.forward(xs, ts)
+    dxs = layer.backward(0.7)
+    verdict = check_gradients(lambda: 0.7 * float(TimeSoftmaxWithLoss().forward(xs, ts)), {"xs": xs}, {"xs": dxs})
+    assert verdict.passed, verdict.message
+    assert np.all(dxs[0, 2] == 0) and np.all(dxs[1, 0] == 0)
+
+
+def test_the_answers_embedding_and_loss_chain_through_an_affine_layer():
+    """TimeEmbedding -> TimeAffine -> TimeSoftmaxWithLoss of the answer: the gradient of the embedding weights."""
+    from course.gradient_check import check_gradients
+    from course.time_layers import TimeAffine
+
+    ns = _answer_namespace("TimeEmbedding", "TimeSoftmaxWithLoss")
+    rng = np.random.default_rng(633)
+    W_embed, W, b = rng.normal(size=(6, 3)), rng.normal(size=(3, 6)), rng.normal(size=6)
+    xs = np.array([[0, 2, 2, 5], [2, 0, 1, 1]])
+    ts = np.array([[2, 2, 5, -1], [0, 1, 1, 3]])
+
+    def loss():
+        return float(ns["TimeSoftmaxWithLoss"]().forward(TimeAffine(W, b).forward(ns["TimeEmbedding"](W_embed).forward(xs)), ts))
+
+    embed, affine, loss_layer = ns["TimeEmbedding"](W_embed), TimeAffine(W, b), ns["TimeSoftmaxWithLoss"]()
+    loss_layer.forward(affine.forward(embed.forward(xs)), ts)
+    embed.backward(affine.backward(loss_layer.backward()))
+    verdict = check_gradients(loss, {"W_embed": W_embed, "W": W, "b": b},
+                              {"W_embed": embed.grads[0], "W": affine.grads[0], "b": affine.grads[1]})
     assert verdict.passed, verdict.message

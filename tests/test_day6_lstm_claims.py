@@ -1,5 +1,6 @@
 """The numbers the prose of 6.3 states about its language model, checked by running the notebook's own demo
-cells (from source/) with the course's reference LSTM layers in place of the student's classes."""
+cells (from source/) with the course's reference layers (LSTM, TimeLSTM, TimeEmbedding, TimeSoftmaxWithLoss) in place
+of the student's classes."""
 
 import json
 from pathlib import Path
@@ -24,20 +25,34 @@ def _run_cells(cell_ids, namespace):
     return namespace
 
 
+def _references():
+    from course.time_embedding import TimeEmbedding
+    from course.time_loss import TimeSoftmaxWithLoss
+    from course.time_lstm import LSTM, TimeLSTM
+
+    return {"LSTM": LSTM, "TimeLSTM": TimeLSTM, "TimeEmbedding": TimeEmbedding,
+            "TimeSoftmaxWithLoss": TimeSoftmaxWithLoss}
+
+
 @pytest.fixture(scope="module")
 def language_model():
-    from course.time_lstm import LSTM, TimeLSTM
-
-    return _run_cells(["6-3-lstm-imports", "6-3-lstm-lm-data", "6-3-lstm-lm-train", "6-3-lstm-sample"],
-                      {"LSTM": LSTM, "TimeLSTM": TimeLSTM})
+    return _run_cells(["6-3-lstm-imports", "6-3-lstm-lm-data", "6-3-lstm-lm-train", "6-3-lstm-sample"], _references())
 
 
-def test_the_gradient_checks_of_the_notebook_pass_with_the_reference():
-    from course.time_lstm import LSTM, TimeLSTM
-
+@pytest.mark.parametrize("cell", ["6-3-lstm-lstm-gradient-check", "6-3-lstm-time-gradient-check", "6-3-lstm-two-blocks"])
+def test_the_gradient_checks_of_the_notebook_pass_with_the_reference(cell):
     ns = _run_cells(["6-3-lstm-imports", "6-3-lstm-lm-data", "6-3-lstm-lstm-gradient-check",
-                     "6-3-lstm-time-gradient-check", "6-3-lstm-two-blocks"], {"LSTM": LSTM, "TimeLSTM": TimeLSTM})
+                     "6-3-lstm-time-gradient-check", cell], _references())
     assert ns["verdict"].passed, ns["verdict"].message
+
+
+def test_the_embedding_and_loss_gradient_checks_of_the_notebook_pass_with_the_reference(capsys):
+    ns = _run_cells(["6-3-lstm-imports", "6-3-lstm-add-at-demo", "6-3-lstm-lm-parts-gradient-check"], _references())
+    out = capsys.readouterr().out
+    assert out.count("勾配確認に合格しました") == 2, out
+    assert ns["dW_added"][2].tolist() == [3.0, 3.0] and ns["dW_assigned"][2].tolist() == [1.0, 1.0]
+    assert np.all(ns["dscores"][0, 2] == 0) and np.all(ns["dscores"][1, 1] == 0)
+    assert abs(ns["shifted_loss"] - ns["loss"]) < 1e-9
 
 
 def test_language_model_perplexity_as_the_prose_says(language_model):

@@ -182,10 +182,10 @@ def test_clip_grad_norm_and_adding_problem():
 
 
 def test_each_recurrent_notebook_hides_only_its_own_reference_module():
-    """The module split: grading 6.2 hides course.time_rnn only, 6.3 course.time_lstm only, 6.4 course.time_gru
-    only, so 6.4 can import the RNN and LSTM references and every notebook the shared helpers of course.time_layers."""
+    """The module split: grading 6.2 hides course.time_rnn only, 6.3 course.time_lstm, time_embedding and time_loss
+    only (it grades those three), 6.4 course.time_gru only, so 6.4 can import the RNN and LSTM references and every notebook the shared helpers of course.time_layers."""
     from autograder.course_view import hidden_modules
 
     assert hidden_modules("6_2_simple_rnn") == ["time_rnn.py"]
-    assert hidden_modules("6_3_lstm") == ["time_lstm.py"]
+    assert hidden_modules("6_3_lstm") == ["time_embedding.py", "time_loss.py", "time_lstm.py"]
     assert hidden_modules("6_4_gru") == ["time_gru.py"]

@@ -10,6 +10,10 @@ Conventions stated in the notebook and tested here (the reference is ``course.me
   each row of the result sums to 1; beta multiplies the similarities before the softmax; the maximum is
   subtracted first, so a large beta gives no overflow warning.
 - ``content_read(M, k, beta, eps=1e-8)`` -> (B, W): ``r[b] = Σ_n w[b, n] * M[b, n, :]`` (``w[b] @ M[b]``).
+- ``content_read_backward(M, k, beta, dr, eps=1e-8)`` -> ``(dM, dk)`` of shapes (B, N, W), (B, W): the gradients of
+  ``L = Σ r · dr`` through all three steps (the direct path of the weighted sum, the softmax with beta, and the cosine
+  similarity including the norms in its denominator ``q = ‖M[b, n]‖ ‖k[b]‖ + eps``, eps kept in the backward too);
+  no row of ``M`` and no key is the zero vector; beta is a constant (no gradient).
 - No argument is modified.
 """
 
@@ -17,6 +21,7 @@ import numpy as np
 
 from course.checking import Case, FunctionCheck, Mistake
 from course.memory import EPS, content_addressing as reference_addressing, content_read as reference_read
+from course.memory import content_read_backward as reference_read_backward
 from course.memory import cosine_similarity as reference_cosine
 
 NOTEBOOK = "6_5_advanced_rnn"
@@ -120,6 +125,82 @@ READ_MISTAKES = [
             _read_similarity_weights),
 ]
 
+
+
+def _backward_parts(M, k, beta, dr, eps=EPS):
+    """The pieces of the backward every variant below shares: norms, similarities, weights and dw."""
+    norm_M = np.linalg.norm(M, axis=2)
+    norm_k = np.linalg.norm(k, axis=1)[:, None]
+    dots = np.einsum("bnw,bw->bn", M, k)
+    K = dots / (norm_M * norm_k + eps)
+    w = _softmax(beta * K, 1)
+    dw = np.einsum("bw,bnw->bn", dr, M)
+    return norm_M, norm_k, dots, K, w, dw
+
+
+def _read_backward_variant(M, k, beta, dr, eps=EPS, *, direct=True, norm_path=True, softmax="right", q="right"):
+    """The notebook's formula dM = w dr + (dK/q)(k - K‖k‖M/‖M‖), dk = Σ_n (dK/q)(M - K‖M‖k/‖k‖) with one part changed."""
+    norm_M, norm_k, dots, K, w, dw = _backward_parts(M, k, beta, dr, eps)
+    if softmax == "right":
+        dK = beta * w * (dw - np.sum(w * dw, axis=1, keepdims=True))
+    elif softmax == "no subtraction":
+        dK = beta * w * dw
+    else:  # "no beta"
+        dK = w * (dw - np.sum(w * dw, axis=1, keepdims=True))
+    den = {"right": norm_M * norm_k + eps, "no eps": norm_M * norm_k,
+           "each norm": (norm_M + eps) * (norm_k + eps)}[q]
+    g = dK / den
+    if norm_path:
+        dM = g[:, :, None] * (k[:, None, :] - (K * norm_k / norm_M)[:, :, None] * M)
+        dk = np.sum(g[:, :, None] * (M - (K * norm_M / norm_k)[:, :, None] * k[:, None, :]), axis=1)
+    else:
+        dM = g[:, :, None] * k[:, None, :]
+        dk = np.einsum("bn,bnw->bw", g, M)
+    if direct:
+        dM = dM + w[:, :, None] * dr[:, None, :]
+    return dM, dk
+
+
+def _bw_no_norm_path(M, k, beta, dr, eps=EPS):
+    return _read_backward_variant(M, k, beta, dr, eps, norm_path=False)
+
+
+def _bw_no_direct(M, k, beta, dr, eps=EPS):
+    return _read_backward_variant(M, k, beta, dr, eps, direct=False)
+
+
+def _bw_softmax_no_subtraction(M, k, beta, dr, eps=EPS):
+    return _read_backward_variant(M, k, beta, dr, eps, softmax="no subtraction")
+
+
+def _bw_softmax_no_beta(M, k, beta, dr, eps=EPS):
+    return _read_backward_variant(M, k, beta, dr, eps, softmax="no beta")
+
+
+def _bw_eps_dropped(M, k, beta, dr, eps=EPS):
+    return _read_backward_variant(M, k, beta, dr, eps, q="no eps")
+
+
+def _bw_eps_each_norm(M, k, beta, dr, eps=EPS):
+    return _read_backward_variant(M, k, beta, dr, eps, q="each norm")
+
+
+READ_BACKWARD_MISTAKES = [
+    Mistake("コサイン類似度の分母（ノルム）を通る経路を忘れています。K = (M[b, n]·k[b]) / q の q = ‖M[b, n]‖‖k[b]‖ + eps も "
+            "M と k で変わるので、dM[b, n] には -(dK/q)·K·‖k‖·M[b, n]/‖M[b, n]‖、dk には -Σ_n (dK/q)·K·‖M[b, n]‖·k/‖k‖ "
+            "の項が加わります。", _bw_no_norm_path),
+    Mistake("重み付き和 r = Σ_n w[b, n] M[b, n] から M への直接の経路を忘れています。dM には w[b, n] * dr[b] も足します"
+            "（M は重み w を通る経路と、読み出す値そのものの 2 か所で使われています）。", _bw_no_direct),
+    Mistake("softmax の逆伝播が違います。dK = β * w * (dw - Σ_j w_j dw_j) で、和 Σ_j w_j dw_j を引く項が必要です"
+            "（softmax は 1 つのスコアが変わると N 個の重みすべてが変わります）。", _bw_softmax_no_subtraction),
+    Mistake("softmax に入るスコアは β * K なので、dK には β を掛けます: dK = β * w * (dw - Σ_j w_j dw_j)。",
+            _bw_softmax_no_beta),
+    Mistake("逆伝播で eps を落としています。順伝播と同じ q = ‖M[b, n]‖‖k[b]‖ + eps で割ります（ノルムがとても小さいときに"
+            "値が大きく変わります）。", _bw_eps_dropped),
+    Mistake("逆伝播で eps を足す場所が違います。q = ‖M[b, n]‖‖k[b]‖ + eps（2 つのノルムの積に 1 回だけ）で、"
+            "(‖M‖ + eps)(‖k‖ + eps) ではありません。", _bw_eps_each_norm),
+]
+
 ERROR_HINTS = [
     ("einstein sum", "einsum の添字と配列の形が合っていません。M は (B, N, W)、k は (B, W)、w は (B, N) です。"),
     ("could not be broadcast", "配列の形状が合っていません。M は (B, N, W)、k は (B, W)、類似度と重み w は (B, N)、"
@@ -194,6 +275,34 @@ READ_HIDDEN = [
     Case("B = 1, N = 6, W = 3 の乱数、β = 1", (h_M1, h_k1, 1.0)),
 ]
 
+# no zero rows and no zero keys here: the norm has no derivative at 0 (the prose says so)
+v_dr = np.array([[0.5, -1.0], [2.0, 0.3]])
+v_dr_sq = np.array([[1.0, -0.5, 0.2], [-0.3, 0.8, 1.5]])
+h_dr = rng.normal(size=(3, 4))
+h_dr1 = rng.normal(size=(1, 3))
+h_dr_sq = rng.normal(size=(2, 4))
+READ_BACKWARD_VISIBLE = [
+    Case("B = 2, N = 3, W = 2、β = 2", (v_M, v_k, 2.0, v_dr)),
+    Case("B = 2, N = W = 3、β = 5", (v_M_sq, v_k_sq, 5.0, v_dr_sq)),
+    Case("ノルムがとても小さい（1e-4 倍）メモリとキー、β = 2", (v_M_small, v_k_small, 2.0, v_dr)),
+    Case("β = 0（一様な重み: M への直接の経路だけが残る）", (v_M, v_k, 0.0, v_dr)),
+]
+READ_BACKWARD_HIDDEN = [
+    Case("B = 3, N = 5, W = 4 の乱数、β = 3", (h_M, h_k, 3.0, h_dr)),
+    Case("B = 1, N = 6, W = 3 の乱数、β = 0.7", (h_M1, h_k1, 0.7, h_dr1)),
+    Case("B = 2, N = W = 4 の乱数、β = 10", (h_M_sq, h_k_sq, 10.0, h_dr_sq)),
+    Case("ノルムがとても小さい乱数、β = 4", (h_M * 1e-4, h_k * 1e-4, 4.0, h_dr)),
+    Case("β = 0 の乱数", (h_M, h_k, 0.0, h_dr)),
+]
+
+
+def _tuple_check(function, reference, visible, cases, mistakes):
+    # rtol 1e-6: at ordinary norms eps changes the gradients by about 1e-8 (relative); the cases with norms near 1e-4
+    # are the ones that tell where eps sits
+    return FunctionCheck(function=function, reference=reference, visible=visible, cases=cases, mistakes=mistakes,
+                         error_hints=ERROR_HINTS, dtype="float", returns="auto", rtol=1e-6, atol=1e-9)
+
+
 CHECKS = {
     "cosine_similarity_values": [
         _check("cosine_similarity", reference_cosine, COSINE_VISIBLE, COSINE_HIDDEN, COSINE_MISTAKES)],
@@ -205,4 +314,11 @@ CHECKS = {
         _check("content_addressing", reference_addressing, ADDRESSING_VISIBLE, ADDRESSING_HIDDEN, ADDRESSING_MISTAKES,
                prerequisite_of="content_read"),
         _check("content_read", reference_read, READ_VISIBLE, READ_HIDDEN, READ_MISTAKES)],
+    "content_read_backward_values": [
+        _check("cosine_similarity", reference_cosine, COSINE_VISIBLE, COSINE_HIDDEN, COSINE_MISTAKES,
+               prerequisite_of="content_read_backward"),
+        _check("content_addressing", reference_addressing, ADDRESSING_VISIBLE, ADDRESSING_HIDDEN, ADDRESSING_MISTAKES,
+               prerequisite_of="content_read_backward"),
+        _tuple_check("content_read_backward", reference_read_backward, READ_BACKWARD_VISIBLE, READ_BACKWARD_HIDDEN,
+                     READ_BACKWARD_MISTAKES)],
 }

@@ -1,4 +1,6 @@
-"""Hidden checks of 6_3_lstm: the ``LSTM`` cell and ``TimeLSTM`` (truncated BPTT, ``stateful``).
+"""Hidden checks of 6_3_lstm: the ``LSTM`` cell and ``TimeLSTM`` (truncated BPTT, ``stateful``), and the language
+model's ``TimeEmbedding`` and ``TimeSoftmaxWithLoss`` (their conventions are listed before their checks below; the
+references are ``course.time_embedding`` and ``course.time_loss``).
 
 Conventions stated in the notebook and tested here (the reference is ``course.time_lstm``, the book
 『ゼロから作るDeep Learning ❷』 6 章):
@@ -374,3 +376,270 @@ CHECKS = {
         _cell_check(BACKWARD_HIDDEN, BACKWARD_VISIBLE, CELL_ALL, prerequisite_of="TimeLSTM"),
         _time_check(TIME_BACKWARD_HIDDEN, TIME_BACKWARD_VISIBLE, TIME_FORWARD_MISTAKES + TIME_BACKWARD_MISTAKES)],
 }
+
+
+# =========================================================================== the language model's parts
+# ``TimeEmbedding(W)``: ``params = [W]``, ``grads = [zeros like W]``; ``forward(xs)`` with ids (N, T) returns
+# ``W[xs]`` (N, T, D) in W's dtype (float64); ``backward(dout)`` (N, T, D) writes dW into ``grads[0]`` in place,
+# adding the rows of every occurrence of an id (np.add.at), new on every call (not added to the previous call's).
+# ``TimeSoftmaxWithLoss(ignore_label=-1)``: ``forward(xs, ts)`` with scores (N, T, V) and ids (N, T) returns the
+# mean of -log softmax(xs)[ts] over the positions whose label is not ignore_label (a Python/numpy float; the
+# maximum of each row is subtracted before np.exp; no delta inside the log); ``backward(dout=1)`` returns
+# dxs (N, T, V) = dout * (softmax - one-hot) / count at those positions and 0 at the ignored ones.
+from course.time_embedding import TimeEmbedding as ReferenceTimeEmbedding  # noqa: E402
+from course.time_loss import TimeSoftmaxWithLoss as ReferenceTimeSoftmaxWithLoss  # noqa: E402
+
+
+class _EmbeddingOverwrite(ReferenceTimeEmbedding):
+    def backward(self, dout):
+        dW = np.zeros_like(self.params[0])
+        dW[self.idx] = dout
+        self.grads[0][...] = dW
+
+
+class _EmbeddingLastStepOnly(ReferenceTimeEmbedding):
+    def backward(self, dout):
+        T = self.idx.shape[1]
+        for t in range(T):
+            dW = np.zeros_like(self.params[0])
+            np.add.at(dW, self.idx[:, t], dout[:, t])
+            self.grads[0][...] = dW
+
+
+class _EmbeddingNotReset(ReferenceTimeEmbedding):
+    def backward(self, dout):
+        np.add.at(self.grads[0], self.idx, dout)
+
+
+class _EmbeddingFloat32(ReferenceTimeEmbedding):
+    def forward(self, xs):
+        return super().forward(xs).astype(np.float32)
+
+
+EMBEDDING_FORWARD_MISTAKES = [
+    Mistake("出力が float32 です。書籍の dtype='f' は使わず、W と同じ float64 のまま W[xs] を返します。", _EmbeddingFloat32),
+]
+EMBEDDING_BACKWARD_MISTAKES = [
+    Mistake("同じ ID が 2 回以上出てくると、勾配が上書きされて 1 回分しか残りません（dW[xs] = dout の形の代入）。"
+            "同じ行に何度も足すには np.add.at(dW, xs, dout) を使います。", _EmbeddingOverwrite),
+    Mistake("時刻ごとの勾配を上書きしていて、最後の時刻の分しか残っていません。W はすべての時刻で共有されているので、"
+            "すべての時刻の勾配を足し合わせます（np.add.at(dW, xs, dout) なら 1 回で済みます）。", _EmbeddingLastStepOnly),
+    Mistake("前の backward の勾配に足し続けています。backward のたびに 0 の配列 dW から足し始め、"
+            "self.grads[0][...] = dW で書き込みます。", _EmbeddingNotReset),
+]
+
+
+def _log_softmax(x):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+class _LossVariant(ReferenceTimeSoftmaxWithLoss):
+    """Switches for the typical mistakes of TimeSoftmaxWithLoss."""
+
+    divide_by = "count"  # "count", "N", "T", "NT" or "none" (the loss)
+    grad_divide_by = None  # None: as the loss
+    mask_loss = True
+    mask_grad = True
+    shift = True
+    delta = 0.0
+    use_dout = True
+
+    def forward(self, xs, ts):
+        N, T, V = xs.shape
+        mask = ts != self.ignore_label
+        if self.shift and not self.delta:
+            log_ys = _log_softmax(xs)
+            ys = np.exp(log_ys)
+        else:
+            e = np.exp(xs - xs.max(axis=2, keepdims=True) if self.shift else xs)
+            ys = e / e.sum(axis=2, keepdims=True)
+            log_ys = np.log(ys + self.delta)
+        picked = np.take_along_axis(log_ys, ts[:, :, None], axis=2)[:, :, 0]  # -1 picks the last class
+        if self.mask_loss:
+            picked = picked * mask
+        count = {"count": mask.sum() if self.mask_loss else N * T, "N": N, "T": T, "NT": N * T, "none": 1}
+        self.cache = (ts, mask, ys, count)
+        return float(-picked.sum() / count[self.divide_by])
+
+    def backward(self, dout=1):
+        ts, mask, ys, count = self.cache
+        N, T, V = ys.shape
+        dx = ys.copy()
+        np.put_along_axis(dx, ts[:, :, None], np.take_along_axis(dx, ts[:, :, None], axis=2) - 1, axis=2)
+        dx = dx * (dout if self.use_dout else 1) / count[self.grad_divide_by or self.divide_by]
+        if self.mask_grad and self.mask_loss:
+            dx = dx * mask[:, :, None]
+        return dx
+
+
+def _loss_variant(name, **switches):
+    return type(name, (_LossVariant,), switches)
+
+
+LOSS_FORWARD_MISTAKES = [
+    Mistake("損失を N（バッチの大きさ）だけで割っています。平均は N * T 個の位置（ignore_label の位置を除いた数）についてとります。",
+            _loss_variant("_MeanOverN", divide_by="N")),
+    Mistake("損失を T（時刻の数）だけで割っています。平均は N * T 個の位置（ignore_label の位置を除いた数）についてとります。",
+            _loss_variant("_MeanOverT", divide_by="T")),
+    Mistake("損失を合計したまま返しています。N * T 個の位置（ignore_label の位置を除いた数）で割って平均にします。",
+            _loss_variant("_Summed", divide_by="none")),
+    Mistake("正解ラベルが ignore_label（-1）の位置を損失から除いていません。ts[n, t] == -1 だと ys[..., -1]（最後の単語の確率）を"
+            "使ってしまいます。mask = (ts != self.ignore_label) を掛けて mask.sum() で割り、backward でもその位置の勾配を 0 にします。",
+            _loss_variant("_NotMasked", mask_loss=False)),
+    Mistake("ignore_label の位置の損失は 0 にしていますが、割る数に含めています。割るのは ignore_label でない位置の数"
+            "（mask.sum()）です。", _loss_variant("_DividedByNT", divide_by="NT")),
+    Mistake("softmax の前に最大値を引いていないため、スコアが大きいと np.exp がオーバーフローします。"
+            "各位置の V 個のスコアから、その最大値（axis=2, keepdims=True）を引いてから np.exp をとります。",
+            _loss_variant("_NoShift", shift=False)),
+    Mistake("np.log の中に小さな値（1e-7 など）を足しています。このノートブックでは最大値を引いた softmax の対数をそのままとり、"
+            "delta は足しません（値がわずかにずれます）。", _loss_variant("_Delta", delta=1e-7)),
+]
+LOSS_BACKWARD_MISTAKES = [
+    Mistake("勾配を平均に使った数で割っていません。損失が ignore_label でない位置の数 count での平均なので、"
+            "dxs = dout * (ys - one-hot) / count です。", _loss_variant("_GradNotDivided", grad_divide_by="none")),
+    Mistake("勾配を N * T で割っています。損失は ignore_label でない位置の数 count（mask.sum()）で割った平均なので、"
+            "勾配も count で割ります。", _loss_variant("_GradDividedByNT", grad_divide_by="NT")),
+    Mistake("ignore_label（-1）の位置の勾配を 0 にしていません。損失に入らない位置なので、mask[:, :, None] を掛けて勾配を 0 にします。",
+            _loss_variant("_GradNotMasked", mask_grad=False)),
+    Mistake("backward の引数 dout を掛けていません。損失が dout 倍の重みで使われるときの勾配は dout * (ys - one-hot) / count です。",
+            _loss_variant("_DoutIgnored", use_dout=False)),
+]
+
+LM_ERROR_HINTS = [
+    ("IndexError", "添字の形が合っていません。xs は (N, T, V) のスコア、ts は (N, T) の正解の ID です。"
+                   "ys[np.arange(N * T), ts.reshape(-1)] のように、形をそろえてから取り出します。"),
+    ("could not be broadcast", "配列の形状が合っていません。スコアと勾配は (N, T, V)、ts と mask は (N, T) です。"
+                               "mask[:, :, None] や keepdims=True で軸をそろえてください。"),
+    ("NoneType", "None を計算に使っています。forward で逆伝播に使う値（self.cache や self.idx）を保存しているか確かめてください。"),
+]
+
+# visible: V = 5, D = 3; N = 2, T = 3 (ids repeat)
+v_W_embed = np.round(np.sin(np.arange(15, dtype=float) * 1.3).reshape(5, 3), 2)
+v_ids = np.array([[0, 2, 2], [4, 2, 0]])
+v_dout_embed = np.round(np.cos(np.arange(18, dtype=float) * 0.9).reshape(2, 3, 3), 2)
+v_ids2 = np.array([[1, 1, 3], [3, 1, 1]])
+v_dout_embed2 = np.round(np.sin(np.arange(18, dtype=float) * 0.4).reshape(2, 3, 3), 2)
+v_scores = np.round(np.sin(np.arange(30, dtype=float) * 0.7).reshape(2, 3, 5) * 2, 2)
+v_labels = np.array([[1, 4, 0], [2, 2, 3]])
+v_labels_ignored = np.array([[1, -1, 0], [2, -1, -1]])
+v_big_scores = 1000.0 + np.round(np.cos(np.arange(30, dtype=float) * 1.1).reshape(2, 3, 5) * 3, 2)
+
+# hidden
+h_W_embed = rng.normal(size=(7, 4))
+h_ids = rng.integers(0, 7, size=(3, 5))
+h_ids[0, :3] = 6  # an id repeated in one sequence
+h_dout_embed = rng.normal(size=(3, 5, 4))
+h_ids_one = np.array([[2, 2, 2, 2]])
+h_dout_one = rng.normal(size=(1, 4, 4))
+h_scores = rng.normal(size=(3, 4, 6)) * 2
+h_labels = rng.integers(0, 6, size=(3, 4))
+h_labels_ignored = h_labels.copy()
+h_labels_ignored[0, 1:] = -1
+h_labels_ignored[2, 0] = -1
+h_scores_one = rng.normal(size=(1, 5, 3))
+h_labels_one = np.array([[0, 2, -1, 1, 2]])
+h_big_scores = rng.normal(size=(2, 3, 6)) * 5 + np.array([800.0, -800.0, 1500.0])[None, :, None]
+h_big_labels = rng.integers(0, 6, size=(2, 3))
+
+
+def _embed_forward(xs, label="forward(xs) の戻り値"):
+    return call("forward", xs, label=label)
+
+
+def _embed_backward(dout, label="backward(dout) のあとの grads（[dW]）"):
+    return [call("backward", dout, record=False), get("grads", label=label)]
+
+
+def _embedding_check(scenarios, visible, mistakes, **kw):
+    return ClassCheck(function="TimeEmbedding", reference=ReferenceTimeEmbedding, scenarios=scenarios,
+                      visible=visible, mistakes=mistakes, error_hints=LM_ERROR_HINTS, rtol=RTOL, atol=ATOL,
+                      dtype="float", **kw)
+
+
+def _loss(xs, ts, label="forward(xs, ts) の戻り値（損失）", forbid_warnings=False):
+    return call("forward", xs, ts, label=label, forbid_warnings=forbid_warnings)
+
+
+def _loss_backward(*dout, label="backward() の戻り値 dxs", forbid_warnings=False):
+    return call("backward", *dout, label=label, forbid_warnings=forbid_warnings)
+
+
+def _loss_check(scenarios, visible, mistakes, **kw):
+    return ClassCheck(function="TimeSoftmaxWithLoss", reference=ReferenceTimeSoftmaxWithLoss, scenarios=scenarios,
+                      visible=visible, mistakes=mistakes, error_hints=LM_ERROR_HINTS, rtol=RTOL, atol=ATOL,
+                      dtype="float", **kw)
+
+
+EMBED_FORWARD_VISIBLE = [
+    Scenario("V = 5, D = 3 の W で (2, 3) の ID を forward", [new(v_W_embed), _embed_forward(v_ids)]),
+]
+EMBED_FORWARD_HIDDEN = [
+    Scenario("V = 7, D = 4 の W で (3, 5) の ID を forward", [new(h_W_embed), _embed_forward(h_ids)]),
+    Scenario("N = 1 で同じ ID だけの系列", [new(h_W_embed), _embed_forward(h_ids_one)]),
+    Scenario("2 回 forward（2 回目の値）", [
+        new(h_W_embed), call("forward", h_ids, record=False), _embed_forward(h_ids_one, "2 回目の forward の戻り値")]),
+]
+EMBED_BACKWARD_VISIBLE = [
+    Scenario("同じ ID が何度も出てくる (2, 3) の ID で backward（ID 2 は 3 回、ID 0 は 2 回）", [
+        new(v_W_embed), call("forward", v_ids, record=False), *_embed_backward(v_dout_embed)]),
+    Scenario("forward と backward を 2 回（2 回目の grads は 2 回目の分だけ）", [
+        new(v_W_embed), call("forward", v_ids, record=False), call("backward", v_dout_embed, record=False),
+        call("forward", v_ids2, record=False), *_embed_backward(v_dout_embed2, "2 回目の backward のあとの grads")]),
+]
+EMBED_BACKWARD_HIDDEN = [
+    Scenario("V = 7, D = 4 の W で (3, 5) の ID を backward", [
+        new(h_W_embed), call("forward", h_ids, record=False), *_embed_backward(h_dout_embed)]),
+    Scenario("N = 1 で同じ ID だけの系列の backward", [
+        new(h_W_embed), call("forward", h_ids_one, record=False), *_embed_backward(h_dout_one)]),
+    Scenario("forward と backward を 2 回", [
+        new(h_W_embed), call("forward", h_ids, record=False), call("backward", h_dout_embed, record=False),
+        call("forward", h_ids_one, record=False), *_embed_backward(h_dout_one, "2 回目の backward のあとの grads")]),
+]
+
+LOSS_FORWARD_VISIBLE = [
+    Scenario("N = 2, T = 3, V = 5 のスコアと正解の ID", [new(), _loss(v_scores, v_labels)]),
+    Scenario("正解に ignore_label（-1）を含む", [new(), _loss(v_scores, v_labels_ignored)]),
+    Scenario("1000 前後の大きなスコア（警告が出ないこと）", [new(), _loss(v_big_scores, v_labels, forbid_warnings=True)]),
+]
+LOSS_FORWARD_HIDDEN = [
+    Scenario("N = 3, T = 4, V = 6 の乱数のスコア", [new(), _loss(h_scores, h_labels)]),
+    Scenario("N = 3, T = 4 で ignore_label を 4 か所に含む", [new(), _loss(h_scores, h_labels_ignored)]),
+    Scenario("N = 1, T = 5, V = 3 で ignore_label を含む", [new(), _loss(h_scores_one, h_labels_one)]),
+    Scenario("±800 や 1500 の大きなスコア（警告が出ないこと）", [
+        new(), _loss(h_big_scores, h_big_labels, forbid_warnings=True)]),
+]
+LOSS_BACKWARD_VISIBLE = [
+    Scenario("N = 2, T = 3, V = 5 の backward()", [new(), call("forward", v_scores, v_labels, record=False),
+                                                   _loss_backward()]),
+    Scenario("ignore_label（-1）を含む正解で backward()", [
+        new(), call("forward", v_scores, v_labels_ignored, record=False), _loss_backward()]),
+    Scenario("backward(dout=3.0)", [new(), call("forward", v_scores, v_labels_ignored, record=False),
+                                    _loss_backward(3.0, label="backward(3.0) の戻り値 dxs")]),
+    Scenario("1000 前後の大きなスコアで backward()（警告が出ないこと）", [
+        new(), call("forward", v_big_scores, v_labels_ignored, record=False), _loss_backward(forbid_warnings=True)]),
+]
+LOSS_BACKWARD_HIDDEN = [
+    Scenario("N = 3, T = 4, V = 6 の backward()", [new(), call("forward", h_scores, h_labels, record=False),
+                                                   _loss_backward()]),
+    Scenario("ignore_label を 4 か所に含む backward()", [
+        new(), call("forward", h_scores, h_labels_ignored, record=False), _loss_backward()]),
+    Scenario("N = 1, T = 5 で backward(0.5)", [
+        new(), call("forward", h_scores_one, h_labels_one, record=False),
+        _loss_backward(0.5, label="backward(0.5) の戻り値 dxs")]),
+    Scenario("forward を 2 回してから backward()（最後の forward の値を使う）", [
+        new(), call("forward", h_scores, h_labels, record=False), call("forward", h_scores * 0.5, h_labels_ignored,
+                                                                        record=False), _loss_backward()]),
+    Scenario("大きなスコアで backward()（警告が出ないこと）", [
+        new(), call("forward", h_big_scores, h_big_labels, record=False), _loss_backward(forbid_warnings=True)]),
+]
+
+# the backward's own mistakes first: a forward that divides by the wrong number gives the same gradient
+LOSS_ALL = LOSS_BACKWARD_MISTAKES + LOSS_FORWARD_MISTAKES
+CHECKS.update({
+    "time_embedding_forward": [_embedding_check(EMBED_FORWARD_HIDDEN, EMBED_FORWARD_VISIBLE, EMBEDDING_FORWARD_MISTAKES)],
+    "time_embedding_backward": [_embedding_check(EMBED_BACKWARD_HIDDEN, EMBED_BACKWARD_VISIBLE,
+                                                 EMBEDDING_BACKWARD_MISTAKES)],
+    "time_softmax_with_loss_forward": [_loss_check(LOSS_FORWARD_HIDDEN, LOSS_FORWARD_VISIBLE, LOSS_FORWARD_MISTAKES)],
+    "time_softmax_with_loss_backward": [_loss_check(LOSS_BACKWARD_HIDDEN, LOSS_BACKWARD_VISIBLE, LOSS_ALL)],
+})
