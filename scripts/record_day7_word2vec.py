@@ -4,7 +4,7 @@ Writes course/data/day7_word2vec.npz (the word vectors W_in as float32 and the v
 course/data/day7_word2vec.json (settings, the loss per epoch, nearest words and analogies, time).
 The notebook 7_2 loads both; tests/test_day7_word2vec_record.py asserts the claims the notebook makes.
 
-    python scripts/record_day7_word2vec.py        # about 2 minutes on one core
+    python scripts/record_day7_word2vec.py        # 2 to 5 minutes on one core, depending on the load
 
 Tokens: course.text_tokens (split where the character type changes); words seen fewer than MIN_COUNT
 times become "<unk>". The model and layers are the references of course.word2vec (the book's CBOW with
