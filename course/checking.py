@@ -298,8 +298,8 @@ def describe_inputs(case: Case) -> str:
     return ", ".join(parts)
 
 
-_DTYPE_KINDS = {"float": "f", "int": "iu", "bool": "b", "number": "iuf"}
-_DTYPE_NAMES = {"float": "浮動小数点数 (float)", "int": "整数 (int)", "bool": "真偽値 (bool)",
+_DTYPE_KINDS = {"float": "f", "int": "iu", "bool": "b", "number": "iuf", "uint": "u"}
+_DTYPE_NAMES = {"float": "浮動小数点数 (float)", "int": "整数 (int)", "bool": "真偽値 (bool)", "uint": "符号なし整数 (np.uint8 など)",
                 "number": "数値 (int または float。bool は不可)"}
 
 
@@ -359,7 +359,9 @@ def compare(expected, got, *, rtol: float, atol: float, dtype: Optional[str], re
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"{len(expected)} 個の値の組（タプル）を返す必要があります。実際: {summarize(got)}"
         for i, (e, g) in enumerate(zip(expected, got)):
-            reason = compare(e, g, rtol=rtol, atol=atol, dtype=dtype, returns="auto")
+            # dtype may be one requirement per element of the tuple (e.g. ("uint", "float", "int"))
+            part = dtype[i] if isinstance(dtype, (tuple, list)) else dtype
+            reason = compare(e, g, rtol=rtol, atol=atol, dtype=part, returns="auto")
             if reason:
                 return f"{i + 1} 番目の値: {reason}"
         return None
