@@ -64,7 +64,8 @@ def _function_entry(check: FunctionCheck, pool: _Pool) -> dict:
                       "kwargs": {k: pool.ref(v) for k, v in case.kwargs.items()},
                       "forbid_warnings": case.forbid_warnings, "expected": pool.ref(expected),
                       "mistakes": [pool.ref(v) for v in mistakes]})
-    return {"kind": "function", "function": check.function, **_options(check),
+    timing = {"timing": dict(vars(check.timing), shapes=[list(s) for s in check.timing.shapes])} if check.timing else {}
+    return {"kind": "function", "function": check.function, **_options(check), **timing,
             "hints": [m.hint for m in check.mistakes], "cases": cases}
 
 

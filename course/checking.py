@@ -50,6 +50,32 @@ class Mistake:
 
 
 @dataclass
+class Timing:
+    """A speed requirement of a function check (a vectorisation exercise).
+
+    The probe makes the inputs in the student's process (float64 arrays of ``shapes`` drawn with
+    ``standard_normal`` from one ``np.random.default_rng(seed)``, in order), times the function on
+    them and the yardstick ``baseline`` (a name of ``course.probe.BASELINES``: plain vectorised numpy
+    work on the same arrays) alternately, up to ``repeat`` times, and reports the minimum of each.
+    The judge fails the check when the function took more than ``max_ratio`` times the yardstick:
+    a ratio measured in one process at one time, never seconds, so a slow or loaded machine slows
+    both. Values are judged on the cases; the timed call's value is not checked.
+    """
+
+    label: str  # the Japanese description of the large input
+    shapes: Sequence[tuple]
+    baseline: str
+    max_ratio: float
+    hint: str  # why it is slow (shown as 考えられる原因)
+    seed: int = 0
+    repeat: int = 5
+
+    def request(self) -> dict:
+        return {"shapes": [[int(n) for n in s] for s in self.shapes], "seed": int(self.seed),
+                "baseline": self.baseline, "max_ratio": float(self.max_ratio), "repeat": int(self.repeat)}
+
+
+@dataclass
 class FunctionCheck:
     function: str
     cases: Sequence[Case]
@@ -70,6 +96,8 @@ class FunctionCheck:
     # the function this one is checked for: a failure here says "fix this first" (an earlier
     # exercise of the notebook that the graded function calls)
     prerequisite_of: str = ""
+    # a speed requirement checked after every case passed (vectorisation exercises)
+    timing: Optional[Timing] = None
 
     def expected_for(self, case: Case):
         if case.expected is not NOT_SET:
@@ -87,6 +115,7 @@ class FunctionCheck:
                  "kwargs": {k: probe.encode_value(v) for k, v in c.kwargs.items()}}
                 for c in self.cases
             ],
+            **({"timing": self.timing.request()} if self.timing is not None else {}),
         }
 
 
@@ -551,7 +580,39 @@ def judge(check, report: Optional[dict]) -> Verdict:
                                case.forbid_warnings, mistake_values)
         if failure:
             return Verdict(False, _prerequisite_note(check) + failure)
+    if check.timing is not None:
+        failure = _judge_timing(check, report.get("timing"))
+        if failure:
+            return Verdict(False, _prerequisite_note(check) + failure)
     return Verdict(True, f"{name}: {len(check.cases)} 件のチェックすべてに合格しました。")
+
+
+def _judge_timing(check: FunctionCheck, result) -> Optional[str]:
+    """Why the timed run fails the check's ``Timing`` (None when it is fast enough)."""
+    timing = check.timing
+    header = f"{check.function}: 「{timing.label}」で速さのチェックに不合格です。\n"
+    if not isinstance(result, dict):
+        return header + "  実行時間を測れませんでした（セルが最後まで実行されなかった可能性があります）。"
+    if not result.get("ok"):
+        return header + f"  エラーが発生しました: {str(result.get('error', '不明なエラー'))[:2000]}"
+    seconds, baseline = result.get("seconds"), result.get("baseline_seconds")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+               for v in (seconds, baseline)):
+        return header + "  実行時間を正しく測れませんでした。"
+    ratio = seconds / baseline
+    if ratio <= timing.max_ratio:
+        return None
+    return (header + f"  同じ大きさの配列の基準の計算（{BASELINE_TEXT.get(timing.baseline, timing.baseline)}）の"
+            f" {ratio:.0f} 倍の時間がかかりました（上限は {timing.max_ratio:g} 倍、"
+            f"{_seconds_text(seconds)} 対 {_seconds_text(baseline)}）。\n  考えられる原因: {timing.hint}")
+
+
+def _seconds_text(seconds: float) -> str:
+    return f"{seconds * 1e3:.3g} ミリ秒" if seconds < 1 else f"{seconds:.3g} 秒"
+
+
+# how messages name the yardsticks of course.probe.BASELINES
+BASELINE_TEXT = {"difference_sums": "(X[:, None, :] - Y[None, :, :]).sum(axis=-1)"}
 
 
 def _prerequisite_note(check) -> str:

@@ -18,6 +18,7 @@ import math
 import os
 import sys
 import threading
+import time
 import traceback
 import warnings
 
@@ -49,6 +50,17 @@ KNOWN_FUNCTIONS = {
     "cubic_mix": _known("cubic_mix")(lambda x: float(np.sum(np.asarray(x) ** 3 - 2.0 * np.asarray(x)))),
     "rosenbrock": _known("rosenbrock")(lambda x: float((1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2)),
 }
+
+
+# Yardsticks of the speed checks (``course.checking.Timing``): plain vectorised numpy work on the
+# timed inputs, measured in the same process as the student's function.
+BASELINES = {
+    # (n, d) and (m, d) → the (n, m) sums of the differences over the last axis: broadcasting to
+    # (n, m, d) and a reduction over the short last axis, the costly steps of broadcasting answers
+    # to pairwise distances (the yardstick is not one: it does not square)
+    "difference_sums": lambda x, y: (x[:, None, :] - y[None, :, :]).sum(axis=-1),
+}
+MAX_TIMED_SECONDS = 3.0  # the function's timed runs stop repeating after this much time in total
 
 
 class Attribute:
@@ -381,6 +393,50 @@ def run_scenario(cls, steps, watch=None):
     return entries
 
 
+def time_calls(target, spec):
+    """Time ``target`` and the yardstick ``BASELINES[spec["baseline"]]`` alternately on the inputs
+    ``spec`` describes (see ``course.checking.Timing``); the minimum time of each. In every round
+    each runs up to three times back to back (a first run after other code can pay for fresh memory,
+    which is slow in the grader's sandbox). Stops as soon as the target was within ``max_ratio`` of
+    the yardstick, after a run far slower than that, or after ``MAX_TIMED_SECONDS`` in the target."""
+    clock = time.perf_counter
+    rng = np.random.default_rng(int(spec["seed"]))
+    arrays = [rng.standard_normal(tuple(int(n) for n in shape)) for shape in spec["shapes"]]
+    baseline, limit = BASELINES[spec["baseline"]], float(spec["max_ratio"])
+    best, best_baseline, spent, took = math.inf, math.inf, 0.0, 0.0
+
+    def decided():  # fast enough, hopelessly slow, or out of time
+        return best <= limit * best_baseline or took > 10 * limit * best_baseline or spent > MAX_TIMED_SECONDS
+    saved_state = np.random.get_state()
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            for _ in range(max(1, int(spec["repeat"]))):
+                inputs = [a.copy() for a in arrays]
+                for _ in range(3):
+                    start = clock()
+                    baseline(*inputs)
+                    best_baseline = min(best_baseline, clock() - start)
+                for _ in range(3):
+                    inputs = [a.copy() for a in arrays]
+                    np.random.seed(GLOBAL_SEED)
+                    start = clock()
+                    target(*inputs)
+                    took = clock() - start
+                    best, spent = min(best, took), spent + took
+                    if decided():
+                        break
+                if decided():
+                    break
+    except BaseException as exc:  # noqa: BLE001 - the student's error is data here
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+    finally:
+        np.random.set_state(saved_state)
+    return {"ok": True, "seconds": float(best), "baseline_seconds": float(best_baseline)}
+
+
 def run_calls(namespace, request):
     """Probe ``namespace[request['function']]``: call it on every case (a function) or run every
     scenario on a new object of it (a class). Returns the JSON-able report."""
@@ -396,6 +452,8 @@ def run_calls(namespace, request):
         args = [decode_value(a) for a in call["args"]]
         kwargs = {k: decode_value(v) for k, v in call.get("kwargs", {}).items()}
         report["results"].append(_record(lambda: target(*args, **kwargs), args, watch))
+    if "timing" in request:
+        report["timing"] = time_calls(target, request["timing"])
     if watch.found:
         info = report["callable"]
         info["borrowed"] = sorted(set(info.get("borrowed") or []) | watch.found)[:10]

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import probe
-from .checking import (NOT_SET, Case, ClassCheck, FunctionCheck, Mistake, Scenario, Step, Verdict,
+from .checking import (NOT_SET, Case, ClassCheck, FunctionCheck, Mistake, Scenario, Step, Timing, Verdict,
                        run_in_process)
 
 __all__ = ["Case", "Mistake", "SelfCheckError", "check_function", "self_check", "OWN_WORK_RULE"]
@@ -74,7 +74,9 @@ def _function_check(entry: dict, value: _Values) -> FunctionCheck:
              for c in entry["cases"]]
     mistakes = [Mistake(hint, values=[value(c["mistakes"][i]) for c in entry["cases"]])
                 for i, hint in enumerate(entry["hints"])]
-    return FunctionCheck(function=entry["function"], cases=cases, mistakes=mistakes, **_options(entry))
+    timing = entry.get("timing")
+    timing = Timing(**dict(timing, shapes=[tuple(s) for s in timing["shapes"]])) if timing else None
+    return FunctionCheck(function=entry["function"], cases=cases, mistakes=mistakes, timing=timing, **_options(entry))
 
 
 def _step(data: dict, value: _Values) -> Step:
