@@ -7,9 +7,10 @@ after ``backward``. Differences from the book, all in the direction of safety:
 * Layers never modify their inputs (the book's ``Relu.backward`` writes into ``dout`` in place;
   here a new array is returned).
 * ``SoftmaxWithLoss`` accepts ``t`` as class indices or one-hot rows.
-* ``Dropout`` takes an optional ``seed`` so that training runs can be repeated exactly.
-* ``BatchNormalization`` keeps the book's conventions (4.1 of the course states them) and never
-  changes its running statistics in test mode.
+
+``Dropout`` (graded in 4.3) lives in ``course.dropout`` and ``BatchNormalization`` (graded in 4.1) in
+``course.batch_normalization``: the grader hides from a notebook's kernel every course module that
+defines a class the notebook grades, so 4.1 and 4.3 can still import the layers here.
 
 These are reference implementations for using, not for submitting: a graded exercise that asks
 you to write a layer must still be implemented in the notebook, and the grader rejects an
@@ -23,7 +24,7 @@ import numpy as np
 from course.functions import cross_entropy_error, softmax
 from course.im2col import col2im, conv_output_size, im2col
 
-__all__ = ["Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Convolution", "Pooling", "Dropout", "BatchNormalization", "LayerNormalization"]
+__all__ = ["Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Convolution", "Pooling", "LayerNormalization"]
 
 
 class Relu:
@@ -180,108 +181,6 @@ class Pooling:
         dmax[np.arange(self.arg_max.size), self.arg_max] = dout.reshape(-1)
         dcol = dmax.reshape(dout.shape[0] * dout.shape[1] * dout.shape[2], -1)
         return col2im(dcol, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
-
-
-class Dropout:
-    """Dropout with the book's convention (『ゼロから作るDeep Learning』 6.4.3) by default:
-
-    * training (``train_flg=True``): each element is kept with probability 1 - dropout_ratio and
-      set to 0 otherwise; kept elements are **not** rescaled;
-    * test time (``train_flg=False``): the output is ``x * (1 - dropout_ratio)``.
-
-    ``inverted=True`` gives "inverted dropout", the convention of notebook 4.3: kept elements are
-    divided by 1 - dropout_ratio during training and the test-time output is ``x`` itself.
-    The masks come from ``np.random.default_rng(seed)`` (``seed`` may also be a Generator), one
-    ``rng.random(x.shape)`` per training forward pass, ``mask = random > dropout_ratio``; the same
-    seed gives the same masks. ``backward`` uses the mask of the last training forward pass.
-    """
-
-    def __init__(self, dropout_ratio=0.5, seed=None, inverted=False):
-        self.dropout_ratio = dropout_ratio
-        self.rng = np.random.default_rng(seed)
-        self.inverted = bool(inverted)
-        self.mask = None
-
-    def _scale(self, dtype):
-        return np.asarray(1.0 - self.dropout_ratio, dtype=dtype if dtype.kind == "f" else None)
-
-    def forward(self, x, train_flg=True):
-        x = np.asarray(x)
-        if train_flg:
-            self.mask = self.rng.random(x.shape) > self.dropout_ratio
-            return x * self.mask / self._scale(x.dtype) if self.inverted else x * self.mask
-        return x.copy() if self.inverted else x * self._scale(x.dtype)
-
-    def backward(self, dout):
-        dout = np.asarray(dout)
-        return dout * self.mask / self._scale(dout.dtype) if self.inverted else dout * self.mask
-
-
-class BatchNormalization:
-    """Batch normalisation (『ゼロから作るDeep Learning』 6.3), the conventions of notebook 4.1:
-
-    * training (``train_flg=True``): mean and **biased** variance (``np.var``, divided by N) over the
-      batch axis 0; ``xn = (x - mu) / sqrt(var + eps)`` with ``eps = 1e-6`` inside the square root;
-      ``out = gamma * xn + beta``; then
-      ``running_mean = momentum * running_mean + (1 - momentum) * mu`` (the same for ``running_var``
-      with ``var``); both start as zeros of shape (D,) at the first forward pass unless given;
-    * test (``train_flg=False``): the running statistics instead of the batch ones; nothing changes;
-    * input (N, D), or (N, C, H, W), which is treated as (N, C*H*W) (gamma and beta then have
-      C*H*W elements, as in the book) and reshaped back;
-    * ``backward(dout)`` returns dx (shape of x) and stores ``dgamma``, ``dbeta``; ``dout`` is not
-      modified.
-    """
-
-    eps = 1e-6
-
-    def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None):
-        self.gamma = gamma
-        self.beta = beta
-        self.momentum = momentum
-        self.running_mean = running_mean
-        self.running_var = running_var
-        self.input_shape = None
-        self.batch_size = None
-        self.xc = None
-        self.xn = None
-        self.std = None
-        self.dgamma = None
-        self.dbeta = None
-
-    def forward(self, x, train_flg=True):
-        x = np.asarray(x)
-        self.input_shape = x.shape
-        x2 = x.reshape(x.shape[0], -1)
-        if self.running_mean is None:
-            self.running_mean = np.zeros(x2.shape[1], dtype=x2.dtype if x2.dtype.kind == "f" else np.float64)
-            self.running_var = np.zeros_like(self.running_mean)
-        if train_flg:
-            mu = x2.mean(axis=0)
-            xc = x2 - mu
-            var = np.mean(xc ** 2, axis=0)
-            std = np.sqrt(var + self.eps)
-            self.batch_size, self.xc, self.std = x2.shape[0], xc, std
-            self.xn = xc / std
-            self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
-            self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
-            xn = self.xn
-        else:
-            xn = (x2 - self.running_mean) / np.sqrt(self.running_var + self.eps)
-        out = self.gamma.reshape(-1) * xn + self.beta.reshape(-1)
-        return out.reshape(self.input_shape)
-
-    def backward(self, dout):
-        dout = np.asarray(dout).reshape(self.batch_size, -1)
-        self.dbeta = dout.sum(axis=0).reshape(np.shape(self.beta))
-        self.dgamma = np.sum(self.xn * dout, axis=0).reshape(np.shape(self.gamma))
-        dxn = self.gamma.reshape(-1) * dout
-        dxc = dxn / self.std
-        dstd = -np.sum((dxn * self.xc) / (self.std * self.std), axis=0)
-        dvar = 0.5 * dstd / self.std
-        dxc = dxc + (2.0 / self.batch_size) * self.xc * dvar
-        dmu = np.sum(dxc, axis=0)
-        dx = dxc - dmu / self.batch_size
-        return dx.reshape(self.input_shape)
 
 
 class LayerNormalization:

@@ -37,10 +37,11 @@ from collections import OrderedDict
 
 import numpy as np
 
+from course.batch_normalization import BatchNormalization
+from course.dropout import Dropout
 from course.functions import softmax
 from course.im2col import conv_output_size
-from course.layers import (Affine, BatchNormalization, Convolution, Dropout, Pooling, Relu, Sigmoid,
-                           SoftmaxWithLoss)
+from course.layers import Affine, Convolution, Pooling, Relu, Sigmoid, SoftmaxWithLoss
 
 __all__ = ["MultiLayerNet", "MultiLayerNetExtend", "ConvNet", "network_from_architecture"]
 

@@ -24,7 +24,8 @@ import numpy as np
 from tqdm import tqdm
 
 from course.datasets import load_mnist
-from course.layers import Affine, BatchNormalization, Relu, SoftmaxWithLoss
+from course.batch_normalization import BatchNormalization
+from course.layers import Affine, Relu, SoftmaxWithLoss
 
 OUTPUT = Path(__file__).resolve().parents[1] / "course" / "data" / "day4_batch_norm_weight_scales.json"
 WEIGHT_SCALES = [1.0, 0.1, 0.01, 0.001]

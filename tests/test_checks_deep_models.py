@@ -17,7 +17,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 IMPORTS = """
 from collections import OrderedDict
-from course.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from course.batch_normalization import BatchNormalization
+from course.dropout import Dropout
+from course.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 """
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course.gradient_check import check_gradients
-from course.layers import BatchNormalization
+from course.batch_normalization import BatchNormalization
 
 
 def _proven(make_layer, x, params, train_flg=True):
@@ -100,7 +100,7 @@ def test_recorded_batch_normalization_curves_show_what_the_notebook_says():
 
 @pytest.mark.parametrize("inverted", [False, True])
 def test_dropout_backward_with_a_fixed_mask_matches_numerical_gradients(inverted):
-    from course.layers import Dropout
+    from course.dropout import Dropout
 
     x = np.random.default_rng(5).normal(size=(4, 3, 2))
     verdict = _proven(lambda: Dropout(0.3, seed=42, inverted=inverted), x, {})
@@ -108,7 +108,7 @@ def test_dropout_backward_with_a_fixed_mask_matches_numerical_gradients(inverted
 
 
 def test_inverted_dropout_keeps_the_expected_value_and_does_nothing_at_test_time():
-    from course.layers import Dropout
+    from course.dropout import Dropout
 
     x = np.ones((200, 50))
     layer = Dropout(0.2, seed=0, inverted=True)

@@ -7,7 +7,8 @@ from course import augment as aug
 from course.gradient_check import check_gradients
 from course.im2col import col2im, im2col
 from course.katakana import load_model, save_model
-from course.layers import Affine, Convolution, Dropout, Pooling, Relu, Sigmoid, SoftmaxWithLoss
+from course.dropout import Dropout
+from course.layers import Affine, Convolution, Pooling, Relu, Sigmoid, SoftmaxWithLoss
 from course.networks import ConvNet, MultiLayerNet, network_from_architecture
 from course.optimizers import SGD, AdaGrad, Adam, Momentum
 from course.training import Trainer, cosine_schedule

@@ -1,6 +1,6 @@
 """Hidden checks of 4_1_batch_normalization: the BatchNormalization layer.
 
-Conventions stated in the notebook and tested here (the reference is ``course.layers.BatchNormalization``):
+Conventions stated in the notebook and tested here (the reference is ``course.batch_normalization.BatchNormalization``):
 - ``BatchNormalization(gamma, beta, momentum=0.9, running_mean=None, running_var=None)``;
   ``forward(x, train_flg=True)``, ``backward(dout) -> dx``, gradients in ``dgamma``, ``dbeta``.
 - Training: mean and biased variance (divided by N) over axis 0; ``eps = 1e-6`` inside the square root;
@@ -13,7 +13,7 @@ Conventions stated in the notebook and tested here (the reference is ``course.la
 import numpy as np
 
 from course.checking import ClassCheck, Mistake, Scenario, call, get, new
-from course.layers import BatchNormalization as ReferenceBatchNormalization
+from course.batch_normalization import BatchNormalization as ReferenceBatchNormalization
 
 NOTEBOOK = "4_1_batch_normalization"
 

@@ -19,7 +19,9 @@ from collections import OrderedDict
 import numpy as np
 
 from course.checking import ClassCheck, Mistake, Scenario, call, get, new, put
-from course.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
+from course.batch_normalization import BatchNormalization
+from course.dropout import Dropout
+from course.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 from course.networks import MultiLayerNetExtend as _CourseNet
 
 NOTEBOOK = "4_5_deep_models"

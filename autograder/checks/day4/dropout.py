@@ -1,6 +1,6 @@
 """Hidden checks of 4_3_dropout: the Dropout layer (inverted dropout).
 
-Conventions stated in the notebook and tested here (reference: ``course.layers.Dropout(..., inverted=True)``):
+Conventions stated in the notebook and tested here (reference: ``course.dropout.Dropout(..., inverted=True)``):
 - ``Dropout(dropout_ratio=0.5, seed=None)`` with ``self.rng = np.random.default_rng(seed)``.
 - ``forward(x, train_flg=True)``: training draws ONE array ``self.rng.random(x.shape)`` per call,
   ``self.mask = random > dropout_ratio`` (True = kept) and returns ``x * mask / (1 - dropout_ratio)``;
@@ -12,7 +12,7 @@ Conventions stated in the notebook and tested here (reference: ``course.layers.D
 import numpy as np
 
 from course.checking import ClassCheck, Mistake, Scenario, call, new
-from course.layers import Dropout as _CourseDropout
+from course.dropout import Dropout as _CourseDropout
 
 NOTEBOOK = "4_3_dropout"
 
