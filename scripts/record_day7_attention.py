@@ -19,7 +19,7 @@ took 17 minutes of wall-clock time on the shared, heavily loaded machine (per-ep
 Usage (from the repository root)::
 
     nice -n 10 python scripts/record_day7_attention.py           # writes course/data/day7_attention.json
-    python scripts/record_day7_attention.py --epochs 1 --train-size 512 --out-dir /tmp/x   # a short run
+    python scripts/record_day7_attention.py --epochs 1 --train-size 512 --out-dir short-run   # a short run into ./short-run
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ wall-clock time on the shared, heavily loaded machine; its per-epoch seconds are
 Usage (from the repository root)::
 
     nice -n 10 python scripts/record_day7_seq2seq.py            # writes course/data/day7_seq2seq.json
-    python scripts/record_day7_seq2seq.py --epochs 1 --train-size 512 --out-dir /tmp/x   # a short run
+    python scripts/record_day7_seq2seq.py --epochs 1 --train-size 512 --out-dir short-run   # a short run into ./short-run
 """
 
 from __future__ import annotations
